@@ -1,0 +1,210 @@
+"""The composition root: `build_assistant(settings)` wires every part; the CLI, the UI and the tests use it."""
+
+from __future__ import annotations
+
+import time
+from functools import cached_property
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+from assistant.answers import Answer, Turn
+from assistant.conversation import standalone_query
+from assistant.settings import Settings
+from ingest.catalog import Catalog, DocumentInfo
+from ingest.pipeline import FileFailure, IngestReport, Ingestor, passage_text
+
+CATALOG_FILE = "catalog.sqlite3"
+
+
+class StoreMismatchError(RuntimeError):
+    """The store was built with another embedding model than the one configured."""
+
+
+class Assistant:
+    """Ingest, ask, list and remove: the product's whole surface. Heavy parts load on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store_dir = settings.store_dir
+
+    # parts, each built once on first use ------------------------------------
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.store_dir / CATALOG_FILE)
+
+    @cached_property
+    def embedder(self):
+        from vectorstore.embeddings import Embedder
+
+        return Embedder(self.settings.embedding_model, self.settings.embedding_dtype, self.settings.embedding_batch_size)
+
+    @cached_property
+    def store(self):
+        from vectorstore.chroma_store import ChromaStore
+
+        return ChromaStore(self.store_dir / "chroma", self.settings.collection, self.settings.chroma_url)
+
+    @cached_property
+    def chunker(self):
+        from ingest.chunking import Chunker
+
+        max_tokens = self.embedder.max_tokens - 2
+        return Chunker(self.embedder.count_tokens, self.settings.chunk_tokens, max_tokens)
+
+    @cached_property
+    def lexical(self):
+        from vectorstore.lexical import LexicalIndex
+
+        return LexicalIndex(self.store_dir / "lexical")
+
+    @cached_property
+    def retriever(self):
+        from vectorstore.retrieval import HybridRetriever
+
+        return HybridRetriever(self.catalog, self.store, self.embedder, self.lexical, self._lexical_rows)
+
+    @cached_property
+    def extractive(self):
+        from assistant.extractive import ExtractiveAnswerer, ExtractiveConfig
+
+        config = ExtractiveConfig()
+        if self.settings.refusal_threshold is not None:
+            config.refusal_threshold = self.settings.refusal_threshold
+        return ExtractiveAnswerer(
+            embed=self.embedder.embed,
+            document_text=self.retriever.document_text,
+            idf=self.lexical.idf,
+            is_boilerplate=self.lexical.is_boilerplate,
+            config=config,
+        )
+
+    def _lexical_rows(self):
+        for chunk_id, source, title, text in self.catalog.iter_chunks():
+            yield chunk_id, source, title, text
+
+    # ingest -------------------------------------------------------------------
+    def _check_model(self) -> None:
+        model = self.embedder.model_name if self.settings.embedding_model else "bundled:all-MiniLM-L6-v2"
+        stored = self.catalog.get_meta("embedding_model")
+        if stored is None:
+            self.catalog.set_meta("embedding_model", model)
+        elif stored != model:
+            raise StoreMismatchError(
+                f"the store at {self.store_dir} was built with embedding model {stored!r}, not {model!r}; "
+                "use another --store or set POLICYQA_EMBEDDING_MODEL back"
+            )
+
+    def ingestor(self, on_error: Callable[[FileFailure], None] | None = None) -> Ingestor:
+        kwargs = {"on_error": on_error} if on_error else {}
+        return Ingestor(self.catalog, self.store, self.embedder, self.chunker,
+                        files_per_batch=self.settings.ingest_batch_files, **kwargs)
+
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        prune: bool = False,
+        progress: bool = True,
+        on_file: Callable[[str, str], None] | None = None,
+        on_error: Callable[[FileFailure], None] | None = None,
+    ) -> IngestReport:
+        """Ingest files and folders incrementally, then bring the lexical index up to date."""
+        self._check_model()
+        report = self.ingestor(on_error).run(paths, prune=prune, progress=progress, on_file=on_file)
+        self.retriever.refresh()
+        return report
+
+    def remove(self, sources: Sequence[str]) -> tuple[list[str], list[str]]:
+        """Remove documents (by document or file source); returns (removed, unknown)."""
+        files, unknown = [], []
+        for source in sources:
+            file_source = self.catalog.file_of(source)
+            (files if file_source else unknown).append(file_source or source)
+        removed = self.ingestor().remove(sorted(set(files))) if files else []
+        self.retriever.refresh()
+        return removed, unknown
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.catalog.documents()
+
+    def document_text(self, source: str) -> str | None:
+        return self.catalog.document_text(source)
+
+    def ingested_roots(self) -> list[str]:
+        """Folders that were ingested, for `re-ingest` in the UI."""
+        return sorted({entry.root for entry in self.catalog.files().values()})
+
+    # ask ----------------------------------------------------------------------
+    @cached_property
+    def llm_answerer(self):
+        """The language-model answerer, when one is configured (`--llm` / POLICYQA_LLM)."""
+        from assistant.llm import build_llm_answerer
+
+        return build_llm_answerer(self.settings, self)
+
+    def _prepare(self, question: str, history: Sequence[Turn | dict], k: int | None):
+        turns = [t if isinstance(t, Turn) else Turn.from_dict(t) for t in history]
+        question = question.strip()
+        if not question:
+            raise ValueError("the question is empty")
+        k = k or self.settings.top_k
+        query = standalone_query(question, turns)
+        result = self.retriever.retrieve(query.dense_query, k, lexical_query=query.lexical_query)
+        return question, turns, query, result, result.chunks[:k]
+
+    def _use_llm(self, mode: str | None) -> bool:
+        mode = mode or self.settings.answer_mode
+        return mode == "llm" and bool(self.settings.llm)
+
+    def ask(self, question: str, history: Sequence[Turn | dict] = (), k: int | None = None, mode: str | None = None) -> Answer:
+        """Answer a question (with the conversation so far) from the ingested documents."""
+        answer: Answer | None = None
+        for event in self.stream(question, history, k, mode):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None
+        return answer
+
+    def stream(
+        self, question: str, history: Sequence[Turn | dict] = (), k: int | None = None, mode: str | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield the answer text as it is produced, then the finished Answer (always last)."""
+        started = time.perf_counter()
+        question, turns, query, result, top = self._prepare(question, history, k)
+        extractive = lambda: self.extractive.answer(question, top, result.query_vector, query.context_terms)  # noqa: E731
+        if self._use_llm(mode):
+            answer = None
+            for event in self.llm_answerer.stream(question, turns, top, result.query_vector, fallback=extractive):
+                if isinstance(event, Answer):
+                    answer = event
+                else:
+                    yield event
+        else:
+            answer = extractive()
+            for piece in _pieces(answer.answer):
+                yield piece
+        answer.retrieved = result.chunks
+        answer.standalone_question = query.dense_query if query.is_follow_up else None
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        yield answer
+
+    def warm_up(self) -> None:
+        """Load the model, the store and the lexical index now rather than on the first question."""
+        self.retriever.refresh()
+        self.embedder.embed(["warm up"])
+        self.store.count()
+
+    def close(self) -> None:
+        if "catalog" in self.__dict__:
+            self.catalog.close()
+
+
+def _pieces(text: str, size: int = 3) -> Iterator[str]:
+    """Split finished text into small runs of words, so the UI shows it streaming in."""
+    words = text.split(" ")
+    for index in range(0, len(words), size):
+        yield " ".join(words[index : index + size]) + (" " if index + size < len(words) else "")
+
+
+def build_assistant(settings: Settings) -> Assistant:
+    """The one place where the parts are put together."""
+    return Assistant(settings)

@@ -1,0 +1,232 @@
+"""The default, offline answerer: it quotes the sentences of the retrieved passages that answer the question.
+
+Every claim is verbatim from a source, so every citation's quote is exactly `text[start:end]`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from assistant.answers import Answer, Citation
+from ingest.text import split_sentences, strip_span
+from vectorstore.hits import RetrievedChunk
+from vectorstore.lexical import tokenize
+
+MAX_ANSWER_WORDS = 60
+MAX_SENTENCES = 3
+_LONG_SENTENCE_WORDS = 55
+_MARKUP = re.compile(r"\*\*|^#+\s*|^[-*+]\s+", re.MULTILINE)
+_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred|thousand|million|billion|trillion"
+_MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
+_ANSWER_TYPES: list[tuple[re.Pattern, re.Pattern]] = [
+    (re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly)|within what|deadline|by when|what (period|timeframe|time frame))\b", re.I),
+     re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b", re.I)),
+    (re.compile(r"\b(when|what date|which date|from when|since when|what day|effective date|take effect|start date)\b", re.I),
+     re.compile(r"\b(" + _MONTHS + r")\s+\d{1,2}(,\s*\d{4})?|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\s*[ap]\.m\.", re.I)),
+    (re.compile(r"\b(how much|what (percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff)|what tariff|which rate|how (large|big|high|low))\b", re.I),
+     re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
+    (re.compile(r"\b(how many|what number|number of)\b", re.I),
+     re.compile(r"\b\d+\b|\b(" + _NUMBER_WORDS + r")\b", re.I)),
+]
+_WINDOW_WORDS = 40
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A sentence (or clause of a long sentence) that could be quoted."""
+
+    chunk: RetrievedChunk
+    start: int
+    end: int
+    text: str
+    chunk_rank: int
+    terms: set[str] = field(default_factory=set)
+    dense: float = 0.0
+    lexical: float = 0.0
+    score: float = 0.0
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(slots=True)
+class ExtractiveConfig:
+    """Weights of the sentence score and the refusal threshold (calibrated on dev questions)."""
+
+    dense_weight: float = 0.55
+    lexical_weight: float = 0.45
+    rank_weight: float = 0.04
+    answer_type_bonus: float = 0.12
+    chunk_weight: float = 0.15
+    boilerplate_penalty: float = 0.15
+    keep_ratio: float = 0.85
+    refusal_threshold: float = 0.47
+    typed_keep_ratio: float = 0.7
+
+
+def display_text(quote: str) -> str:
+    """A quote as it reads in an answer: Markdown markup and line breaks folded (the citation keeps the exact text)."""
+    return " ".join(_MARKUP.sub("", quote).split())
+
+
+class ExtractiveAnswerer:
+    """Selects 1–3 sentences that answer the question and cites each."""
+
+    def __init__(
+        self,
+        embed: Callable[[Sequence[str]], np.ndarray],
+        document_text: Callable[[str], str | None],
+        idf: Callable[[Sequence[str]], dict[str, float]],
+        is_boilerplate: Callable[[str], bool] = lambda sentence: False,
+        config: ExtractiveConfig | None = None,
+    ) -> None:
+        self.embed = embed
+        self.document_text = document_text
+        self.idf = idf
+        self.is_boilerplate = is_boilerplate
+        self.config = config or ExtractiveConfig()
+
+    def candidates(self, chunks: Sequence[RetrievedChunk]) -> list[Candidate]:
+        found: list[Candidate] = []
+        seen: set[str] = set()
+        for rank, chunk in enumerate(chunks):
+            text = self.document_text(chunk.source)
+            if text is None:
+                continue
+            for start, end in split_sentences(text, chunk.start, chunk.end):
+                for s, e in _answer_units(text, start, end):
+                    s, e = strip_span(text, s, e)
+                    quote = text[s:e]
+                    shown = display_text(quote)
+                    if len(shown.split()) < 4 or shown.lower() in seen or quote.lstrip().startswith("#"):
+                        continue
+                    seen.add(shown.lower())
+                    found.append(Candidate(chunk=chunk, start=s, end=e, text=quote, chunk_rank=rank, terms=set(tokenize(shown))))
+        return found
+
+    def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset()) -> None:
+        q_terms = set(tokenize(question))
+        weights = self.idf(sorted(q_terms | set(context_terms))) if (q_terms or context_terms) else {}
+        total = sum(weights.get(t, 0.0) for t in q_terms) or 1.0
+        vectors = self.embed([display_text(c.text) for c in candidates])
+        dense = vectors @ query_vector
+        wanted = [entity for asked, entity in _ANSWER_TYPES if asked.search(question)]
+        cfg = self.config
+        for candidate, similarity in zip(candidates, dense):
+            candidate.dense = float(similarity)
+            overlap = sum(weights.get(t, 0.0) for t in q_terms & candidate.terms)
+            context = sum(weights.get(t, 0.0) for t in (context_terms - q_terms) & candidate.terms)
+            candidate.lexical = min(1.0, (overlap + 0.3 * context) / total)
+            score = cfg.dense_weight * candidate.dense + cfg.lexical_weight * candidate.lexical
+            score += cfg.rank_weight / (1 + candidate.chunk_rank)
+            score += cfg.chunk_weight * (candidate.chunk.dense_score or 0.0)
+            if wanted and any(entity.search(candidate.text) for entity in wanted):
+                score += cfg.answer_type_bonus
+            if self.is_boilerplate(candidate.text):
+                score -= cfg.boilerplate_penalty
+            candidate.score = score
+
+    def select(self, candidates: list[Candidate], wanted: Sequence[re.Pattern] = ()) -> list[Candidate]:
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        if not ranked:
+            return []
+        best = ranked[0]
+        chosen = [best]
+        if wanted and not any(e.search(best.text) for e in wanted):
+            typed = next((c for c in ranked[1:] if any(e.search(c.text) for e in wanted)), None)
+            if typed is not None and typed.score >= self.config.typed_keep_ratio * best.score:
+                chosen.append(typed)
+        covered = set().union(*(c.terms for c in chosen))
+        sources = {c.chunk.source for c in chosen}
+        words = sum(c.words for c in chosen)
+        for candidate in ranked[1:]:
+            if candidate in chosen:
+                continue
+            if len(chosen) >= MAX_SENTENCES or candidate.score < self.config.keep_ratio * best.score:
+                break
+            adds_terms = bool(candidate.terms - covered)
+            new_source = candidate.chunk.source not in sources
+            if not (adds_terms or new_source) or words + candidate.words > MAX_ANSWER_WORDS:
+                continue
+            chosen.append(candidate)
+            covered |= candidate.terms
+            sources.add(candidate.chunk.source)
+            words += candidate.words
+        chosen.sort(key=lambda c: (c.chunk_rank, c.chunk.source, c.start))
+        return chosen
+
+    def answer(
+        self,
+        question: str,
+        chunks: Sequence[RetrievedChunk],
+        query_vector: np.ndarray,
+        context_terms: set[str] = frozenset(),
+        threshold: float | None = None,
+    ) -> Answer:
+        candidates = self.candidates(chunks)
+        if candidates:
+            self.score(question, query_vector, candidates, context_terms)
+        chosen = self.select(candidates, [entity for asked, entity in _ANSWER_TYPES if asked.search(question)])
+        threshold = self.config.refusal_threshold if threshold is None else threshold
+        if not chosen or max(c.score for c in chosen) < threshold:
+            return refusal(question, chunks)
+
+        citations, parts = [], []
+        for n, candidate in enumerate(chosen, start=1):
+            chunk = candidate.chunk
+            citations.append(
+                Citation(n=n, source=chunk.source, title=chunk.title, chunk_id=chunk.chunk_id, quote=candidate.text,
+                         start=candidate.start, end=candidate.end, page=chunk.page, score=candidate.score,
+                         heading=chunk.heading, date=chunk.date)
+            )
+            parts.append(f"{display_text(candidate.text)} [{n}]")
+        return Answer(question=question, answer=" ".join(parts), citations=citations, refused=False, mode="extractive")
+
+
+def _answer_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Quotable units of a sentence: the sentence itself, or for a long one, windows of it."""
+    if len(text[start:end].split()) <= _LONG_SENTENCE_WORDS:
+        return [(start, end)]
+    return _windows(text, start, end)
+
+
+def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Windows of at most `_WINDOW_WORDS` words that start at the sentence start or after a `,` or `;`
+    and end at the next such break that keeps them within the limit (else mid-clause)."""
+    words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+    breaks = {i for i, (_, e) in enumerate(words) if text[e - 1] in ",;:"}
+    windows: list[tuple[int, int]] = []
+    starts = [0] + [i + 1 for i in sorted(breaks) if i + 1 < len(words)]
+    for first in starts:
+        limit = min(first + _WINDOW_WORDS, len(words)) - 1
+        last = next((i for i in range(limit, first + 7, -1) if i in breaks), limit)
+        if limit == len(words) - 1:
+            last = limit
+        s, e = words[first][0], words[last][1]
+        if text[e - 1] in ",;:":
+            e -= 1
+        if not windows or windows[-1] != (s, e):
+            windows.append((s, e))
+        if limit == len(words) - 1:
+            break
+    return windows
+
+
+def refusal(question: str, chunks: Sequence[RetrievedChunk], reason: str = "") -> Answer:
+    """A refusal that names the closest documents instead of guessing."""
+    titles: list[str] = []
+    for chunk in chunks:
+        label = f"{chunk.title} ({chunk.source})" if chunk.title and chunk.title != chunk.source else chunk.source
+        if label not in titles:
+            titles.append(label)
+        if len(titles) == 3:
+            break
+    text = reason or "The documents do not answer this question."
+    if titles:
+        text += " The closest documents are: " + "; ".join(titles) + "."
+    return Answer(question=question, answer=text, citations=[], refused=True, mode="extractive")

@@ -1,0 +1,73 @@
+"""The one settings object: defaults, then an optional TOML file, then `POLICYQA_*` env vars, then CLI flags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_STORE_DIR = Path(".policyqa")
+DEFAULT_CONFIG_FILE = "policyqa.toml"
+
+
+class Settings(BaseSettings):
+    """Everything a user can configure. Unknown keys are an error, so typos never pass silently."""
+
+    model_config = SettingsConfigDict(env_prefix="POLICYQA_", extra="forbid", validate_assignment=True)
+
+    store: Path = Field(DEFAULT_STORE_DIR, description="Folder of the store: manifest, lexical index, uploads and, in embedded mode, Chroma's files.")
+    chroma_url: str | None = Field(None, description="URL of a Chroma server (e.g. http://127.0.0.1:8000); empty means an embedded store inside `store`.")
+    collection: str = Field("policyqa", description="Chroma collection name.")
+    embedding_model: str = Field("", description="sentence-transformers model name or path; empty means the bundled all-MiniLM-L6-v2.")
+    embedding_dtype: Literal["auto", "fp32", "bf16"] = Field("auto", description="Numerics for the embedding model; auto picks bf16 only on CPUs with native bf16 support.")
+    embedding_batch_size: int = Field(64, ge=1, le=1024)
+    ingest_batch_files: int = Field(48, ge=1, le=10000, description="Files embedded and committed together; a crash loses at most one batch of work.")
+    chunk_tokens: int = Field(160, ge=32, le=512, description="Target chunk size in tokens of the embedding model.")
+    top_k: int = Field(6, ge=1, le=50, description="How many passages retrieval returns.")
+    answer_mode: Literal["extractive", "llm"] = "extractive"
+    llm: str | None = Field(None, description="provider:model, e.g. ollama:llama3.1, openai:gpt-4o-mini, openai-compatible:MODEL.")
+    llm_base_url: str | None = None
+    llm_timeout: float = Field(60.0, gt=0)
+    llm_max_retries: int = Field(2, ge=0, le=10)
+    refusal_threshold: float | None = Field(None, description="Override the calibrated support score below which the assistant refuses.")
+    upload_max_mb: float = Field(25.0, gt=0)
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=0, le=65535)
+    auth: str | None = Field(None, description="USER:PASS to require a login in the chat UI.")
+
+    @field_validator("chroma_url", "llm", "llm_base_url", "auth", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = os.environ.get("POLICYQA_CONFIG") or DEFAULT_CONFIG_FILE
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if Path(config_file).is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    @property
+    def store_dir(self) -> Path:
+        return Path(self.store).expanduser()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings from env and TOML, with explicit overrides (CLI flags) on top; None overrides are ignored."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})

@@ -1,0 +1,261 @@
+"""The ingest manifest and document store, in one SQLite file inside the store folder.
+
+It records, per ingested file, its content hash and the documents and chunk ids it produced,
+and keeps each document's text so citations can be checked and shown in context. A journal of
+pending writes lets a crashed run be rolled back: the vector store is written first, the
+manifest last, and ids written by an unfinished run are deleted on the next start.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ingest.records import Chunk, Document, PageSpan
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    source TEXT PRIMARY KEY, root TEXT NOT NULL, path TEXT NOT NULL, file_hash TEXT NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ingested_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    source TEXT PRIMARY KEY, file_source TEXT NOT NULL, title TEXT NOT NULL, date TEXT, url TEXT,
+    doc_type TEXT NOT NULL, content_hash TEXT NOT NULL, text TEXT NOT NULL, pages TEXT NOT NULL,
+    n_chunks INTEGER NOT NULL, ingested_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_by_file ON documents(file_source);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, source TEXT NOT NULL, ord INTEGER NOT NULL, start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL, heading TEXT NOT NULL, page INTEGER
+);
+CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source);
+CREATE TABLE IF NOT EXISTS pending (run_id TEXT NOT NULL, chunk_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(slots=True)
+class FileEntry:
+    """What the manifest remembers of one ingested file."""
+
+    source: str
+    root: str
+    path: str
+    file_hash: str
+    size: int
+    mtime_ns: int
+    ingested_at: float
+
+
+@dataclass(slots=True)
+class DocumentInfo:
+    """A row of the document library: what is ingested, without its text."""
+
+    source: str
+    file_source: str
+    title: str
+    date: str | None
+    url: str | None
+    doc_type: str
+    n_chunks: int
+    ingested_at: float
+    chars: int
+
+
+@dataclass(slots=True)
+class StoredChunk:
+    """A chunk as the catalog knows it: position, heading and page (the text is the document's slice)."""
+
+    chunk_id: str
+    source: str
+    start: int
+    end: int
+    heading: str
+    page: int | None
+
+
+class Catalog:
+    """SQLite manifest + document store. One connection per instance; writes are transactional."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(_SCHEMA)
+        self.conn.commit()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        try:
+            yield self.conn
+            self.conn.commit()
+        except BaseException:
+            self.conn.rollback()
+            raise
+
+    # meta -----------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every committed change; the lexical index uses it to know when it is stale."""
+        return int(self.get_meta("generation") or 0)
+
+    # journal --------------------------------------------------------------
+    def begin_pending(self, run_id: str, chunk_ids: Iterable[str]) -> None:
+        """Record ids about to be written to (or deleted from) the vector store, before touching it."""
+        with self.transaction() as conn:
+            conn.executemany("INSERT INTO pending(run_id, chunk_id) VALUES (?, ?)", ((run_id, cid) for cid in chunk_ids))
+
+    def orphaned_pending(self) -> list[str]:
+        """Ids of unfinished runs that the manifest does not reference: to be deleted from the vector store."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT p.chunk_id FROM pending p LEFT JOIN chunks c ON c.chunk_id = p.chunk_id WHERE c.chunk_id IS NULL"
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def has_pending(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM pending LIMIT 1").fetchone() is not None
+
+    def clear_pending(self, run_id: str | None = None) -> None:
+        with self.transaction() as conn:
+            if run_id is None:
+                conn.execute("DELETE FROM pending")
+            else:
+                conn.execute("DELETE FROM pending WHERE run_id=?", (run_id,))
+
+    # files and documents ---------------------------------------------------
+    def files(self) -> dict[str, FileEntry]:
+        rows = self.conn.execute("SELECT source, root, path, file_hash, size, mtime_ns, ingested_at FROM files").fetchall()
+        return {row[0]: FileEntry(*row) for row in rows}
+
+    def chunk_ids_of_file(self, file_source: str) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT c.chunk_id FROM chunks c JOIN documents d ON d.source = c.source WHERE d.file_source=?",
+            (file_source,),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def commit_files(self, batch: list[tuple[FileEntry, list[tuple[Document, list[Chunk]]]]]) -> None:
+        """Replace everything known about these files, in one transaction."""
+        with self.transaction() as conn:
+            for entry, documents in batch:
+                self._delete_file(conn, entry.source)
+                conn.execute(
+                    "INSERT INTO files(source, root, path, file_hash, size, mtime_ns, ingested_at) VALUES (?,?,?,?,?,?,?)",
+                    (entry.source, entry.root, entry.path, entry.file_hash, entry.size, entry.mtime_ns, entry.ingested_at),
+                )
+                for doc, chunks in documents:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO documents(source, file_source, title, date, url, doc_type, content_hash, text, pages, n_chunks, ingested_at)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        (doc.source, entry.source, doc.title, doc.date, doc.url, doc.doc_type, doc.content_hash, doc.text,
+                         json.dumps([[p.page, p.start, p.end] for p in doc.pages]), len(chunks), entry.ingested_at),
+                    )
+                    conn.execute("DELETE FROM chunks WHERE source=?", (doc.source,))
+                    conn.executemany(
+                        'INSERT OR REPLACE INTO chunks(chunk_id, source, ord, start, "end", heading, page) VALUES (?,?,?,?,?,?,?)',
+                        ((c.chunk_id, c.source, i, c.start, c.end, c.heading, c.page) for i, c in enumerate(chunks)),
+                    )
+            self._bump(conn)
+
+    def remove_files(self, file_sources: Iterable[str]) -> None:
+        with self.transaction() as conn:
+            for source in file_sources:
+                self._delete_file(conn, source)
+            self._bump(conn)
+
+    def touch_file(self, entry: FileEntry) -> None:
+        """Update size/mtime of an unchanged file so the next run can skip hashing it."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE files SET size=?, mtime_ns=? WHERE source=?", (entry.size, entry.mtime_ns, entry.source))
+
+    @staticmethod
+    def _delete_file(conn: sqlite3.Connection, file_source: str) -> None:
+        sources = [row[0] for row in conn.execute("SELECT source FROM documents WHERE file_source=?", (file_source,))]
+        for source in sources:
+            conn.execute("DELETE FROM chunks WHERE source=?", (source,))
+        conn.execute("DELETE FROM documents WHERE file_source=?", (file_source,))
+        conn.execute("DELETE FROM files WHERE source=?", (file_source,))
+
+    @staticmethod
+    def _bump(conn: sqlite3.Connection) -> None:
+        row = conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('generation', ?)", (str(int(row[0]) + 1 if row else 1),))
+
+    # reads -----------------------------------------------------------------
+    def documents(self) -> list[DocumentInfo]:
+        rows = self.conn.execute(
+            "SELECT source, file_source, title, date, url, doc_type, n_chunks, ingested_at, length(text) FROM documents ORDER BY source"
+        ).fetchall()
+        return [DocumentInfo(*row) for row in rows]
+
+    def document(self, source: str) -> Document | None:
+        row = self.conn.execute(
+            "SELECT source, title, date, url, doc_type, content_hash, text, pages FROM documents WHERE source=?", (source,)
+        ).fetchone()
+        if row is None:
+            return None
+        pages = [PageSpan(*p) for p in json.loads(row[7])]
+        return Document(source=row[0], title=row[1], date=row[2], url=row[3], doc_type=row[4], content_hash=row[5], text=row[6], pages=pages)
+
+    def document_text(self, source: str) -> str | None:
+        row = self.conn.execute("SELECT text FROM documents WHERE source=?", (source,)).fetchone()
+        return row[0] if row else None
+
+    def chunks(self, chunk_ids: Iterable[str]) -> dict[str, StoredChunk]:
+        ids = list(chunk_ids)
+        found: dict[str, StoredChunk] = {}
+        for offset in range(0, len(ids), 500):
+            part = ids[offset : offset + 500]
+            marks = ",".join("?" * len(part))
+            for row in self.conn.execute(
+                f'SELECT chunk_id, source, start, "end", heading, page FROM chunks WHERE chunk_id IN ({marks})', part
+            ):
+                found[row[0]] = StoredChunk(*row)
+        return found
+
+    def iter_chunks(self) -> Iterator[tuple[str, str, str, str]]:
+        """(chunk_id, source, title, heading + text) of every chunk, in a stable order, for the lexical index."""
+        cursor = self.conn.execute(
+            'SELECT c.chunk_id, c.source, d.title, c.heading, substr(d.text, c.start + 1, c."end" - c.start)'
+            " FROM chunks c JOIN documents d ON d.source = c.source ORDER BY c.source, c.ord"
+        )
+        for chunk_id, source, title, heading, text in cursor:
+            yield chunk_id, source, title, f"{heading}\n{text}" if heading else text
+
+    def all_chunk_ids(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT chunk_id FROM chunks")}
+
+    def count_chunks(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def sources_of_file(self, file_source: str) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT source FROM documents WHERE file_source=?", (file_source,))]
+
+    def file_of(self, source: str) -> str | None:
+        row = self.conn.execute("SELECT file_source FROM documents WHERE source=?", (source,)).fetchone()
+        if row:
+            return row[0]
+        row = self.conn.execute("SELECT source FROM files WHERE source=?", (source,)).fetchone()
+        return row[0] if row else None
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,127 @@
+"""End-to-end answers over the whole demo corpus, with the real bundled model and an embedded Chroma store.
+
+The questions here are written for this test (they are not the dev questions) and each names the
+document that must be cited and a fact the answer must contain.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.core import build_assistant
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "data" / "demo_corpus"
+
+ANSWERABLE = [
+    ("For how long does the Attorney General review FCPA enforcement guidelines under the pause order?",
+     "eo2025/02-February/2025-02-10-executive-order-14209.md", "180 days"),
+    ("How much did taxpayers spend at the Federal level on schools during the COVID-19 pandemic?",
+     "eo2025/03-March/2025-03-20-executive-order-14242.md", "200 billion"),
+    ("What share of 8th graders were below proficient in reading according to the education order?",
+     "eo2025/03-March/2025-03-20-executive-order-14242.md", "70 percent"),
+    ("Within how many days must agency heads send OIRA their list of regulations under the deregulatory initiative?",
+     "eo2025/02-February/2025-02-19-executive-order-14219.md", "60 days"),
+    ("How quickly must agencies assess their contracts with Perkins Coie?",
+     "eo2025/03-March/2025-03-06-executive-order-14230.md", "30 days"),
+    ("What tariff did the PRC State Council Tariff Commission announce on U.S. goods on April 9, 2025?",
+     "eo2025/04-April/2025-04-09-executive-order-14266.md", "84 percent"),
+    ("How many staffers work in the Department of Education's public relations office?",
+     "eo2025/03-March/2025-03-20-executive-order-14242.md", "80 staffers"),
+    ("Until when is enforcement of the country-specific reciprocal duties suspended?",
+     "eo2025/04-April/2025-04-09-executive-order-14266.md", "July 9, 2025"),
+    ("How many delegates attended the session of the India-Russia working group?",
+     "seed_india_russia.txt", "80 delegates"),
+    ("What does the GAO estimate the federal government loses to fraud each year?",
+     "eo2025/03-March/2025-03-25-executive-order-14249.md", "521 billion"),
+    ("To what rate did the April 9 order raise the duty on low-value postal items from China?",
+     "eo2025/04-April/2025-04-09-executive-order-14266.md", "90 percent"),
+    ("How large a share of global smelting capacity does a single foreign producer control in copper?",
+     "eo2025/02-February/2025-02-25-executive-order-14220.md", "50 percent"),
+]
+
+OUT_OF_CORPUS = [
+    "What is the boiling point of mercury in degrees Celsius?",
+    "Who won the 2018 FIFA World Cup final?",
+    "What is the recipe for a classic French omelette?",
+]
+
+
+@pytest.fixture(scope="module")
+def demo_assistant(tmp_path_factory, embedder):
+    store = tmp_path_factory.mktemp("demo-store")
+    assistant = build_assistant(Settings(store=store))
+    assistant.__dict__["embedder"] = embedder
+    report = assistant.ingest([DEMO], progress=False)
+    assert not report.failed and len(report.added) == 148
+    return assistant
+
+
+def _norm(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+@pytest.mark.parametrize("question,source,fact", ANSWERABLE, ids=[q[:40] for q in ANSWERABLE])
+def test_answers_cite_the_right_source(demo_assistant, question, source, fact):
+    answer = demo_assistant.ask(question)
+    assert not answer.refused, answer.answer
+    assert _norm(fact) in _norm(answer.answer), answer.answer
+    assert source in {c.source for c in answer.citations}
+    assert len(answer.answer.split()) <= 120
+
+
+@pytest.mark.parametrize("question", OUT_OF_CORPUS)
+def test_questions_outside_the_corpus_are_refused(demo_assistant, question):
+    answer = demo_assistant.ask(question)
+    assert answer.refused, answer.answer
+    assert answer.citations == []
+    assert "closest documents" in answer.answer
+
+
+def test_every_chunk_and_citation_matches_the_document_text(demo_assistant):
+    catalog = demo_assistant.catalog
+    texts = {doc.source: catalog.document_text(doc.source) for doc in catalog.documents()}
+    rows = catalog.conn.execute('SELECT chunk_id, source, start, "end" FROM chunks').fetchall()
+    stored = demo_assistant.store.collection.get(ids=[r[0] for r in rows[:5000]], include=["documents", "metadatas"])
+    by_id = dict(zip(stored["ids"], zip(stored["documents"], stored["metadatas"])))
+    assert len(by_id) == min(len(rows), 5000)
+    for chunk_id, source, start, end in rows:
+        document, metadata = by_id[chunk_id]
+        assert document == texts[source][start:end]
+        assert (metadata["source"], metadata["start"], metadata["end"]) == (source, start, end)
+    for question, _, _ in ANSWERABLE:
+        for citation in demo_assistant.ask(question).citations:
+            assert citation.quote == texts[citation.source][citation.start:citation.end]
+
+
+def test_follow_up_uses_the_conversation(demo_assistant):
+    history = [
+        {"role": "user", "content": "What did the order pausing FCPA enforcement ask the Attorney General to do?"},
+        {"role": "assistant", "content": "It asked the Attorney General to review FCPA guidelines and policies."},
+    ]
+    answer = demo_assistant.ask("Can that period be extended?", history)
+    assert not answer.refused
+    assert "eo2025/02-February/2025-02-10-executive-order-14209.md" in {c.source for c in answer.citations}
+
+
+def test_ask_json_cli_contract(demo_assistant):
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "--json", "--store", str(demo_assistant.store_dir),
+         "How quickly must agencies assess their contracts with Perkins Coie?"],
+        capture_output=True, text=True, cwd=REPO, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"question", "answer", "citations", "refused", "retrieved", "latency_ms"} <= set(data)
+    citation = data["citations"][0]
+    assert {"n", "source", "title", "chunk_id", "quote", "start", "end", "page", "score"} <= set(citation)
+    assert citation["n"] == 1 and "[1]" in data["answer"]
+    assert all({"source", "chunk_id", "score"} <= set(r) for r in data["retrieved"])

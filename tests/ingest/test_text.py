@@ -1,0 +1,42 @@
+"""Sentence and block segmentation keep exact offsets and respect legal-text abbreviations."""
+
+from ingest.text import heading_of, split_blocks, split_clauses, split_sentences
+
+
+def test_sentences_keep_offsets_and_skip_abbreviations():
+    text = "The U.S. Trade Representative shall act. See 50 U.S.C. 1701 et seq. for details. Sec. 3 applies."
+    spans = split_sentences(text)
+    sentences = [text[s:e] for s, e in spans]
+    assert sentences == [
+        "The U.S. Trade Representative shall act.",
+        "See 50 U.S.C. 1701 et seq. for details.",
+        "Sec. 3 applies.",
+    ]
+
+
+def test_enumerated_lines_are_separate_sentences():
+    text = "The following are revoked:\n(a) Executive Order 1 of 2021.\n(b) Executive Order 2 of 2021."
+    sentences = [text[s:e] for s, e in split_sentences(text)]
+    assert sentences == ["The following are revoked:", "(a) Executive Order 1 of 2021.", "(b) Executive Order 2 of 2021."]
+
+
+def test_blocks_split_markdown_headings_and_lists():
+    text = "# Title\n\n## Summary\n\n**Date:** April 02, 2025\n\nIntro line\n- item one\n- item two\n### Section 1.\n\nBody."
+    blocks = [text[s:e] for s, e in split_blocks(text)]
+    assert blocks == ["# Title", "## Summary", "**Date:** April 02, 2025", "Intro line", "- item one", "- item two",
+                      "### Section 1.", "Body."]
+
+
+def test_heading_detection():
+    assert heading_of("### Section 3.") == (3, "Section 3.")
+    assert heading_of("## Executive Order 14257") == (2, "Executive Order 14257")
+    assert heading_of("Sec. 4. Definitions. For purposes of this order:") == (3, "Sec. 4.")
+    assert heading_of("Section 4(b) of Executive Order 14257 provided") is None
+
+
+def test_clauses_split_long_enumerations():
+    text = "The Secretary shall: (a) report within 90 days; (b) consult the USTR; and (c) publish the findings."
+    clauses = [text[s:e] for s, e in split_clauses(text, 0, len(text))]
+    assert clauses[0].startswith("The Secretary shall:")
+    assert any(c.startswith("(b) consult") for c in clauses)
+    assert all(text.find(c) >= 0 for c in clauses)

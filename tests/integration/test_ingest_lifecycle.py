@@ -1,0 +1,187 @@
+"""Incremental ingestion against real Chroma (embedded and a `chroma run` server) with the real bundled model.
+
+ingest -> re-ingest (nothing re-embedded or duplicated) -> modify (replaced) -> delete + --prune,
+a run that fails mid-way leaves the store as it was, and a run killed with SIGKILL then re-run
+ends in exactly the store of one clean run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from assistant.core import build_assistant
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "data" / "demo_corpus"
+SMALL_SET = [
+    "eo2025/02-February/2025-02-25-executive-order-14220.md",
+    "eo2025/03-March/2025-03-24-executive-order-14245.md",
+    "eo2025/04-April/2025-04-02-executive-order-14256.md",
+    "eo2025/04-April/2025-04-09-executive-order-14266.md",
+    "eo2025/04-April/2025-04-17-executive-order-14276.md",
+    "seed_india_russia.txt",
+]
+
+
+def copy_corpus(target: Path, names=SMALL_SET) -> Path:
+    for name in names:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(DEMO / name, target / name)
+    return target
+
+
+def snapshot(assistant) -> dict:
+    """Everything that defines a store's content: vector ids, manifest hashes, chunk rows."""
+    catalog = assistant.catalog
+    return {
+        "vector_ids": sorted(assistant.store.all_ids()),
+        "vector_count": assistant.store.count(),
+        "catalog_ids": sorted(catalog.all_chunk_ids()),
+        "files": {s: e.file_hash for s, e in catalog.files().items()},
+        "documents": sorted(d.source for d in catalog.documents()),
+    }
+
+
+@pytest.fixture(params=["embedded", "server"])
+def make_assistant(request, tmp_path, embedder):
+    """Builds assistants on a fresh store (own temp dir, own collection) in embedded or server mode."""
+    url = request.getfixturevalue("chroma_server") if request.param == "server" else None
+    collection = f"t-{uuid.uuid4().hex[:12]}"
+
+    def make(store: Path, **overrides):
+        settings = Settings(store=store, chroma_url=url, collection=collection, **overrides)
+        assistant = build_assistant(settings)
+        assistant.__dict__["embedder"] = embedder
+        return assistant
+
+    make.mode = request.param
+    make.url = url
+    make.collection = collection
+    return make
+
+
+def test_incremental_lifecycle(make_assistant, tmp_path):
+    corpus = copy_corpus(tmp_path / "corpus")
+    assistant = make_assistant(tmp_path / "store")
+
+    first = assistant.ingest([corpus], progress=False)
+    assert sorted(first.added) == sorted(SMALL_SET) and not first.failed
+    state1 = snapshot(assistant)
+    assert state1["vector_count"] == len(state1["vector_ids"]) == len(state1["catalog_ids"]) == first.chunks_written
+    assert state1["vector_ids"] == state1["catalog_ids"]
+
+    again = assistant.ingest([corpus], progress=False)
+    assert sorted(again.unchanged) == sorted(SMALL_SET)
+    assert again.chunks_written == 0 and again.chunks_embedded == 0
+    assert snapshot(assistant) == state1
+
+    target = corpus / "eo2025/04-April/2025-04-09-executive-order-14266.md"
+    target.write_text(target.read_text() + "\n\nSec. 9. Addendum. The zebra tariff on marmalade is 77 percent.\n")
+    changed = assistant.ingest([corpus], progress=False)
+    assert changed.updated == ["eo2025/04-April/2025-04-09-executive-order-14266.md"]
+    assert changed.chunks_embedded < changed.chunks_written, "unchanged chunks of a changed file reuse their vectors"
+    state2 = snapshot(assistant)
+    assert state2["vector_ids"] == state2["catalog_ids"]
+    assert len(state2["vector_ids"]) == len(set(state2["vector_ids"]))
+    answer = assistant.ask("What is the zebra tariff on marmalade?")
+    assert not answer.refused and "77 percent" in answer.answer
+
+    (corpus / "seed_india_russia.txt").unlink()
+    kept = assistant.ingest([corpus], progress=False)
+    assert kept.removed == [] and "seed_india_russia.txt" in {d.source for d in assistant.documents()}
+    pruned = assistant.ingest([corpus], prune=True, progress=False)
+    assert pruned.removed == ["seed_india_russia.txt"]
+    state3 = snapshot(assistant)
+    assert "seed_india_russia.txt" not in state3["documents"]
+    assert state3["vector_ids"] == state3["catalog_ids"]
+
+    removed, unknown = assistant.remove(["eo2025/04-April/2025-04-17-executive-order-14276.md", "nope.md"])
+    assert removed == ["eo2025/04-April/2025-04-17-executive-order-14276.md"] and unknown == ["nope.md"]
+    state4 = snapshot(assistant)
+    assert state4["vector_ids"] == state4["catalog_ids"] and len(state4["documents"]) == len(SMALL_SET) - 2
+
+
+def test_failed_run_leaves_store_unchanged(make_assistant, tmp_path, monkeypatch):
+    corpus = copy_corpus(tmp_path / "corpus")
+    assistant = make_assistant(tmp_path / "store", ingest_batch_files=2)
+    assistant.ingest([corpus], progress=False)
+    before = snapshot(assistant)
+
+    for name in SMALL_SET[:3]:
+        path = corpus / name
+        path.write_text(path.read_text() + f"\n\nA new closing paragraph for {name} about apricots.\n")
+    (corpus / "new_file.txt").write_text("A brand new file about the apricot quota of 12 tonnes.")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("simulated crash between the vector store write and the manifest commit")
+
+    monkeypatch.setattr(assistant.catalog, "commit_files", crash)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        assistant.ingest([corpus], progress=False)
+    monkeypatch.undo()
+
+    assistant.ingestor().recover()
+    assert snapshot(assistant) == before, "a failed run must leave vectors and manifest as they were"
+
+    report = assistant.ingest([corpus], progress=False)
+    assert sorted(report.updated) == sorted(SMALL_SET[:3]) and report.added == ["new_file.txt"]
+    after = snapshot(assistant)
+    assert after["vector_ids"] == after["catalog_ids"]
+
+
+def _run_cli(args, env):
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
+
+
+def test_kill_mid_ingest_then_rerun_equals_clean_run(make_assistant, tmp_path):
+    names = sorted(str(p.relative_to(DEMO)) for p in DEMO.rglob("*.md"))[:24]
+    corpus = copy_corpus(tmp_path / "corpus", names)
+    env = {**os.environ, "POLICYQA_INGEST_BATCH_FILES": "3", "POLICYQA_COLLECTION": make_assistant.collection}
+    if make_assistant.url:
+        env["POLICYQA_CHROMA_URL"] = make_assistant.url
+    killed_store = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(corpus), "--store", str(killed_store), "--quiet"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    catalog = killed_store / "catalog.sqlite3"
+    deadline = time.time() + 600
+    committed = 0
+    while time.time() < deadline and proc.poll() is None:
+        if catalog.exists():
+            try:
+                with sqlite3.connect(catalog, timeout=1) as conn:
+                    committed = conn.execute("SELECT count(*) FROM files").fetchone()[0]
+            except sqlite3.Error:
+                committed = 0
+            if committed >= 6:
+                break
+        time.sleep(0.05)
+    assert proc.poll() is None, "ingest finished before it could be killed; make the corpus larger"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 0 < committed < len(names)
+
+    rerun = _run_cli(["ingest", str(corpus), "--store", str(killed_store), "--quiet"], env)
+    assert rerun.returncode == 0, rerun.stderr
+
+    killed = make_assistant(killed_store)
+    killed_state = snapshot(killed)
+    if make_assistant.url:
+        killed.store.reset()
+    clean = make_assistant(tmp_path / "clean")
+    clean.ingest([corpus], progress=False)
+    clean_state = snapshot(clean)
+    assert killed_state == clean_state
+    assert len(set(clean_state["vector_ids"])) == clean_state["vector_count"]

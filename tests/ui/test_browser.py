@@ -1,0 +1,136 @@
+"""The chat UI in a real headless browser (Debian's chromium via Playwright): streaming, source cards, no injection."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.ui, pytest.mark.integration, pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+QUESTION = "What are critical minerals and why are they a national security concern?"
+HOSTILE_QUESTION = "What is the Zorblatt harbor inspection fee?"
+TIMEOUT_MS = 90_000
+
+
+def _normalize(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture()
+def page(browser, live_app):
+    context = browser.new_context(viewport={"width": 1440, "height": 1250}, device_scale_factor=1)
+    page = context.new_page()
+    page.dialogs = []  # any alert()/confirm() fired by document content would land here
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(live_app.url)
+    page.locator("#pq-question textarea").wait_for(timeout=TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def _ask(page, question: str):
+    """Type a question, press Enter, and wait until the streamed answer is complete; returns its message element."""
+    done_before = page.locator("#pq-chat .pq-foot").count()
+    box = page.locator("#pq-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#pq-chat .pq-foot').length > n", arg=done_before, timeout=TIMEOUT_MS
+    )
+    return page.locator("#pq-chat .pq-answer").last
+
+
+def _save_screenshot(page, tmp_path: Path, name: str, publish: bool = False) -> Path:
+    """Save a screenshot under tmp_path; with publish, also copy it to $POLICYQA_SCREENSHOT_DIR when set."""
+    path = tmp_path / name
+    page.screenshot(path=str(path))
+    target = os.environ.get("POLICYQA_SCREENSHOT_DIR")
+    if publish and target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, Path(target) / name)
+    return path
+
+
+def test_answer_streams_in_with_source_cards(page, live_app, tmp_path):
+    answer = _ask(page, QUESTION)
+    card = answer.locator(".pq-card").first
+    card.wait_for(timeout=TIMEOUT_MS)
+    assert "[1]" in answer.locator(".pq-text").inner_text()
+    assert page.locator("#pq-chat .pq-question").last.inner_text().strip() == QUESTION
+
+    # the card: title, source, date, section, the quote highlighted in its context, the whole passage on demand
+    source = card.locator(".pq-src").inner_text().strip()
+    assert source in {d.source for d in live_app.assistant.documents()}
+    assert card.locator(".pq-title").inner_text().strip()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", card.locator(".pq-date").inner_text().strip())
+    assert card.locator(".pq-sec").inner_text().strip()
+    quote = _normalize(card.locator(".pq-context mark").inner_text())
+    document = _normalize(live_app.assistant.document_text(source))
+    assert len(quote) > 20 and quote in document
+    context = _normalize(card.locator(".pq-context").inner_text())
+    assert len(context) > len(quote) + 100, "the quote should be shown with surrounding text"
+    passage = card.locator(".pq-more .pq-passage")
+    assert not passage.is_visible()
+    card.locator(".pq-more summary").click()
+    passage.wait_for(state="visible")
+    assert quote in _normalize(passage.inner_text())
+    card.locator(".pq-more summary").click()  # closed again for the screenshot
+
+    shot = _save_screenshot(page, tmp_path, "screenshot-chat.png", publish=True)
+    assert shot.stat().st_size > 10_000
+
+    # one click on Export downloads the conversation as Markdown, with its citations
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.locator("#pq-export").click()
+    exported = tmp_path / download.value.suggested_filename
+    download.value.save_as(exported)
+    markdown = exported.read_text(encoding="utf-8")
+    assert exported.suffix == ".md" and QUESTION in markdown and source in markdown and "   > " in markdown
+
+
+def test_hostile_document_is_shown_as_text(page, tmp_path):
+    answer = _ask(page, HOSTILE_QUESTION)
+    answer.locator(".pq-card").first.wait_for(timeout=TIMEOUT_MS)
+    shown = answer.inner_text()
+    assert "<img src=x" in shown, "the document's markup should be visible as characters"
+    assert "<script>alert(1)</script>" in shown
+    assert "![tracker](http://evil.invalid/x.png)" in shown
+
+    page.wait_for_timeout(500)  # give any injected handler a chance to run
+    assert page.dialogs == []
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.evaluate("""() => document.querySelectorAll('img[src="x"], img[src*="evil.invalid"]').length""") == 0
+    assert page.evaluate("() => document.querySelectorAll('#pq-chat script, #pq-chat a[href^=\"javascript\"]').length") == 0
+    inner = answer.inner_html()
+    assert "<img" not in inner and "<script" not in inner
+    assert html.escape("<img src=x") in inner or "&lt;img src" in inner
+    _save_screenshot(page, tmp_path, "screenshot-hostile.png")
+
+
+def test_new_conversation_clears_the_chat(page):
+    _ask(page, QUESTION)
+    page.locator("#pq-new").click()
+    page.wait_for_function("() => document.querySelectorAll('#pq-chat .pq-answer').length === 0", timeout=TIMEOUT_MS)

