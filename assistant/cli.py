@@ -164,17 +164,26 @@ def cmd_ask(args, settings) -> int:
     assistant = build_assistant(settings)
     history = _load_history(args.history)
     if args.stream and not args.json:
-        answer = None
+        answer, streamed = None, []
         for event in assistant.stream(args.question, history):
             if isinstance(event, str):
+                streamed.append(event)
                 print(event, end="", flush=True)
             else:
                 answer = event
         print()
-        if answer is not None and not answer.refused:
-            print(format_answer(answer).split("\n\nSources:", 1)[-1] and "\nSources:" + format_answer(answer).split("\nSources:", 1)[-1])
+        if answer is not None:
+            if answer.notice:
+                print(f"policyqa: {answer.notice}", file=sys.stderr)
+            checked = format_answer(answer)
+            if "".join(streamed).strip() != answer.answer.strip():
+                print("\nChecked answer:\n" + checked)
+            else:
+                print(checked[len(answer.answer):])
         return 0
     answer = assistant.ask(args.question, history)
+    if answer.notice and not args.json:
+        print(f"policyqa: {answer.notice}", file=sys.stderr)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:

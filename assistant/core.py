@@ -141,13 +141,18 @@ class Assistant:
 
         return build_llm_answerer(self.settings, self)
 
-    def _prepare(self, question: str, history: Sequence[Turn | dict], k: int | None):
+    def _prepare(self, question: str, history: Sequence[Turn | dict], k: int | None, use_llm: bool = False):
         turns = [t if isinstance(t, Turn) else Turn.from_dict(t) for t in history]
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
         k = k or self.settings.top_k
         query = standalone_query(question, turns)
+        if use_llm and query.is_follow_up:
+            rewritten = self.llm_answerer.rewrite_question(question, turns)
+            if rewritten and rewritten != question:
+                query.dense_query = rewritten
+                query.lexical_query = f"{rewritten} {query.lexical_query}"
         result = self.retriever.retrieve(query.dense_query, k, lexical_query=query.lexical_query)
         return question, turns, query, result, result.chunks[:k]
 
@@ -169,9 +174,10 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """Yield the answer text as it is produced, then the finished Answer (always last)."""
         started = time.perf_counter()
-        question, turns, query, result, top = self._prepare(question, history, k)
+        use_llm = self._use_llm(mode)
+        question, turns, query, result, top = self._prepare(question, history, k, use_llm)
         extractive = lambda: self.extractive.answer(question, top, result.query_vector, query.context_terms)  # noqa: E731
-        if self._use_llm(mode):
+        if use_llm:
             answer = None
             for event in self.llm_answerer.stream(question, turns, top, result.query_vector, fallback=extractive):
                 if isinstance(event, Answer):

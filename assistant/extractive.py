@@ -6,6 +6,7 @@ Every claim is verbatim from a source, so every citation's quote is exactly `tex
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -67,6 +68,7 @@ class ExtractiveConfig:
     keep_ratio: float = 0.85
     refusal_threshold: float = 0.47
     typed_keep_ratio: float = 0.7
+    dense_candidates: int = 32
 
 
 def display_text(quote: str) -> str:
@@ -90,6 +92,7 @@ class ExtractiveAnswerer:
         self.idf = idf
         self.is_boilerplate = is_boilerplate
         self.config = config or ExtractiveConfig()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def candidates(self, chunks: Sequence[RetrievedChunk]) -> list[Candidate]:
         found: list[Candidate] = []
@@ -109,20 +112,21 @@ class ExtractiveAnswerer:
                     found.append(Candidate(chunk=chunk, start=s, end=e, text=quote, chunk_rank=rank, terms=set(tokenize(shown))))
         return found
 
-    def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset()) -> None:
+    def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset()) -> list[Candidate]:
+        """Score candidates: a cheap lexical pass for all, then embeddings for the most promising few.
+
+        Returns the candidates that were fully scored, best first.
+        """
         q_terms = set(tokenize(question))
         weights = self.idf(sorted(q_terms | set(context_terms))) if (q_terms or context_terms) else {}
         total = sum(weights.get(t, 0.0) for t in q_terms) or 1.0
-        vectors = self.embed([display_text(c.text) for c in candidates])
-        dense = vectors @ query_vector
         wanted = [entity for asked, entity in _ANSWER_TYPES if asked.search(question)]
         cfg = self.config
-        for candidate, similarity in zip(candidates, dense):
-            candidate.dense = float(similarity)
+        for candidate in candidates:
             overlap = sum(weights.get(t, 0.0) for t in q_terms & candidate.terms)
             context = sum(weights.get(t, 0.0) for t in (context_terms - q_terms) & candidate.terms)
             candidate.lexical = min(1.0, (overlap + 0.3 * context) / total)
-            score = cfg.dense_weight * candidate.dense + cfg.lexical_weight * candidate.lexical
+            score = cfg.lexical_weight * candidate.lexical
             score += cfg.rank_weight / (1 + candidate.chunk_rank)
             score += cfg.chunk_weight * (candidate.chunk.dense_score or 0.0)
             if wanted and any(entity.search(candidate.text) for entity in wanted):
@@ -130,6 +134,26 @@ class ExtractiveAnswerer:
             if self.is_boilerplate(candidate.text):
                 score -= cfg.boilerplate_penalty
             candidate.score = score
+        shortlist = sorted(candidates, key=lambda c: -c.score)[: cfg.dense_candidates]
+        if shortlist:
+            dense = self._embed_cached([display_text(c.text) for c in shortlist]) @ query_vector
+            for candidate, similarity in zip(shortlist, dense):
+                candidate.dense = float(similarity)
+                candidate.score += cfg.dense_weight * candidate.dense
+        shortlist.sort(key=lambda c: -c.score)
+        return shortlist
+
+    def _embed_cached(self, texts: list[str]) -> np.ndarray:
+        """Sentence vectors with an LRU cache: the same passages come back for related questions."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            for text, vector in zip(missing, self.embed(missing)):
+                self._cache[text] = vector
+        for text in texts:
+            self._cache.move_to_end(text)
+        while len(self._cache) > 20000:
+            self._cache.popitem(last=False)
+        return np.vstack([self._cache[t] for t in texts])
 
     def select(self, candidates: list[Candidate], wanted: Sequence[re.Pattern] = ()) -> list[Candidate]:
         ranked = sorted(candidates, key=lambda c: -c.score)
@@ -168,9 +192,7 @@ class ExtractiveAnswerer:
         context_terms: set[str] = frozenset(),
         threshold: float | None = None,
     ) -> Answer:
-        candidates = self.candidates(chunks)
-        if candidates:
-            self.score(question, query_vector, candidates, context_terms)
+        candidates = self.score(question, query_vector, self.candidates(chunks), context_terms)
         chosen = self.select(candidates, [entity for asked, entity in _ANSWER_TYPES if asked.search(question)])
         threshold = self.config.refusal_threshold if threshold is None else threshold
         if not chosen or max(c.score for c in chosen) < threshold:
@@ -204,7 +226,7 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     starts = [0] + [i + 1 for i in sorted(breaks) if i + 1 < len(words)]
     for first in starts:
         limit = min(first + _WINDOW_WORDS, len(words)) - 1
-        last = next((i for i in range(limit, first + 7, -1) if i in breaks), limit)
+        last = next((i for i in range(limit, first + int(0.6 * _WINDOW_WORDS), -1) if i in breaks), limit)
         if limit == len(words) - 1:
             last = limit
         s, e = words[first][0], words[last][1]

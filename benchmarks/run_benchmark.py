@@ -480,7 +480,8 @@ def print_report(machine: dict, args: argparse.Namespace, results: dict[str, dic
     notes.append(
         f"latency: {args.queries} queries after one warm-up, cycling through "
         + (f"the {Path(args.questions).name} questions" if args.questions else "built-in questions")
-        + "; the baseline has no re-ingest (the tutorial re-embeds everything) and ignores conversation history"
+        + ("; the baseline has no re-ingest (the tutorial re-embeds everything) and ignores conversation history"
+           if "baseline" in results else "")
     )
     notes.append(
         "ingest seconds include loading the embedding model; peak RSS is each pipeline's own fresh child process "
