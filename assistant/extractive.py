@@ -49,6 +49,7 @@ class Candidate:
     dense: float = 0.0
     lexical: float = 0.0
     score: float = 0.0
+    title_like: bool = False
 
     @property
     def words(self) -> int:
@@ -65,6 +66,7 @@ class ExtractiveConfig:
     answer_type_bonus: float = 0.12
     chunk_weight: float = 0.15
     boilerplate_penalty: float = 0.15
+    title_penalty: float = 0.15
     keep_ratio: float = 0.85
     refusal_threshold: float = 0.47
     typed_keep_ratio: float = 0.7
@@ -101,7 +103,9 @@ class ExtractiveAnswerer:
             text = self.document_text(chunk.source)
             if text is None:
                 continue
-            for start, end in split_sentences(text, chunk.start, chunk.end):
+            sentences = split_sentences(text, chunk.start, chunk.end)
+            title_terms = set(tokenize(chunk.title))
+            for start, end in sentences + _lists(text, sentences):
                 for s, e in _answer_units(text, start, end):
                     s, e = strip_span(text, s, e)
                     quote = text[s:e]
@@ -109,7 +113,9 @@ class ExtractiveAnswerer:
                     if len(shown.split()) < 4 or shown.lower() in seen or quote.lstrip().startswith("#"):
                         continue
                     seen.add(shown.lower())
-                    found.append(Candidate(chunk=chunk, start=s, end=e, text=quote, chunk_rank=rank, terms=set(tokenize(shown))))
+                    terms = set(tokenize(shown))
+                    found.append(Candidate(chunk=chunk, start=s, end=e, text=quote, chunk_rank=rank, terms=terms,
+                                           title_like=len(terms & title_terms) >= 0.8 * max(len(terms), 1)))
         return found
 
     def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset()) -> list[Candidate]:
@@ -133,6 +139,8 @@ class ExtractiveAnswerer:
                 score += cfg.answer_type_bonus
             if self.is_boilerplate(candidate.text):
                 score -= cfg.boilerplate_penalty
+            if candidate.title_like:
+                score -= cfg.title_penalty
             candidate.score = score
         shortlist = sorted(candidates, key=lambda c: -c.score)[: cfg.dense_candidates]
         if shortlist:
@@ -208,6 +216,29 @@ class ExtractiveAnswerer:
             )
             parts.append(f"{display_text(candidate.text)} [{n}]")
         return Answer(question=question, answer=" ".join(parts), citations=citations, refused=False, mode="extractive")
+
+
+_LIST_ITEM = re.compile(r"^\s*(\(?[a-z0-9ivx]{1,5}\)|[-*•]|\d{1,2}\.)\s")
+
+
+def _lists(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A sentence that introduces a list (ends with `:`) joined with the items that follow it, within the word limit."""
+    joined: list[tuple[int, int]] = []
+    for index, (start, end) in enumerate(sentences):
+        if not text[start:end].rstrip().endswith(":"):
+            continue
+        last = None
+        words = len(text[start:end].split())
+        for item_start, item_end in sentences[index + 1 :]:
+            if not _LIST_ITEM.match(text[item_start:item_end]):
+                break
+            words += len(text[item_start:item_end].split())
+            if words > MAX_ANSWER_WORDS:
+                break
+            last = item_end
+        if last is not None:
+            joined.append((start, last))
+    return joined
 
 
 def _answer_units(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -152,6 +152,19 @@ def assign_ids(chunks: list[Chunk]) -> list[Chunk]:
     return out
 
 
+def _memoised(count_tokens: TokenCounter) -> TokenCounter:
+    """Token counts cached by text, so blocks counted while splitting are not tokenised again while packing."""
+    cache: dict[str, int] = {}
+
+    def count(texts: Sequence[str]) -> list[int]:
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            cache.update(zip(missing, count_tokens(missing)))
+        return [cache[t] for t in texts]
+
+    return count
+
+
 class Chunker:
     """Turns a Document into Chunks sized in tokens of the embedding model."""
 
@@ -161,16 +174,18 @@ class Chunker:
         self.target_tokens = min(target_tokens, max_tokens)
 
     def transforms(self, doc: Document) -> list[Transform]:
+        count = _memoised(self.count_tokens)
         return [
             structural_blocks(doc),
             drop_noise,
-            split_oversized(doc, self.count_tokens, self.target_tokens),
-            pack_by_tokens(doc, self.count_tokens, self.target_tokens, self.max_tokens),
+            split_oversized(doc, count, self.target_tokens),
+            pack_by_tokens(doc, count, self.target_tokens, self.max_tokens),
             assign_pages(doc),
             assign_ids,
         ]
 
     def chunk(self, doc: Document) -> list[Chunk]:
+        """Run the transforms over one document (token counts are memoised per span of text)."""
         start, end = strip_span(doc.text, 0, len(doc.text))
         chunks = [_span_chunk(doc, start, end, "")] if end > start else []
         for transform in self.transforms(doc):

@@ -44,7 +44,7 @@ class PassageEmbedder(Protocol):
 
 def passage_text(title: str, heading: str, text: str) -> str:
     """What gets embedded and lexically indexed for a chunk: its title and heading give look-alike passages their context."""
-    head = title[:200]
+    head = title[:120]
     if heading:
         head = f"{head} | {heading.rsplit(' > ', 1)[-1]}" if head else heading
     return f"{head}\n{text}" if head else text
