@@ -5,13 +5,15 @@ from __future__ import annotations
 import time
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from assistant.answers import Answer, Turn
 from assistant.conversation import standalone_query
 from assistant.settings import Settings
 from ingest.catalog import Catalog, DocumentInfo
-from ingest.pipeline import FileFailure, IngestReport, Ingestor, passage_text
+
+if TYPE_CHECKING:
+    from ingest.pipeline import FileFailure, IngestReport, Ingestor
 
 CATALOG_FILE = "catalog.sqlite3"
 
@@ -36,7 +38,8 @@ class Assistant:
     def embedder(self):
         from vectorstore.embeddings import Embedder
 
-        return Embedder(self.settings.embedding_model, self.settings.embedding_dtype, self.settings.embedding_batch_size)
+        return Embedder(self.settings.embedding_model, self.settings.embedding_dtype,
+                        self.settings.embedding_batch_size, self.settings.embedding_backend)
 
     @cached_property
     def store(self):
@@ -95,6 +98,8 @@ class Assistant:
             )
 
     def ingestor(self, on_error: Callable[[FileFailure], None] | None = None) -> Ingestor:
+        from ingest.pipeline import Ingestor
+
         kwargs = {"on_error": on_error} if on_error else {}
         return Ingestor(self.catalog, self.store, self.embedder, self.chunker,
                         files_per_batch=self.settings.ingest_batch_files, **kwargs)
@@ -109,6 +114,7 @@ class Assistant:
     ) -> IngestReport:
         """Ingest files and folders incrementally, then bring the lexical index up to date."""
         self._check_model()
+        self.embedder.prepare_fast_path()
         report = self.ingestor(on_error).run(paths, prune=prune, progress=progress, on_file=on_file)
         self.retriever.refresh()
         return report

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     collection: str = Field("policyqa", description="Chroma collection name.")
     embedding_model: str = Field("", description="sentence-transformers model name or path; empty means the bundled all-MiniLM-L6-v2.")
     embedding_dtype: Literal["auto", "fp32", "bf16"] = Field("auto", description="Numerics for the embedding model; auto picks bf16 only on CPUs with native bf16 support.")
+    embedding_backend: Literal["auto", "torch", "onnx"] = Field("auto", description="auto: ONNX Runtime once the model has been exported (at the first ingest), else PyTorch; bf16 always runs on PyTorch.")
     embedding_batch_size: int = Field(8, ge=1, le=1024, description="Texts per forward pass; small batches of similar length are fastest on CPU.")
     ingest_batch_files: int = Field(48, ge=1, le=10000, description="Files embedded and committed together; a crash loses at most one batch of work.")
     chunk_tokens: int = Field(160, ge=32, le=512, description="Target chunk size in tokens of the embedding model.")

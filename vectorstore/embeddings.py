@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def bundled_model_path() -> Path:
@@ -49,11 +51,19 @@ def cpu_has_native_bf16() -> bool:
 class Embedder:
     """Turns texts into L2-normalised float32 vectors; heavy parts load on first use."""
 
-    def __init__(self, model: str = "", dtype: Literal["auto", "fp32", "bf16"] = "auto", batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        model: str = "",
+        dtype: Literal["auto", "fp32", "bf16"] = "auto",
+        batch_size: int = 8,
+        backend: Literal["auto", "torch", "onnx"] = "auto",
+    ) -> None:
         self.model_name = resolve_model(model)
         self.requested_dtype = dtype
         self.batch_size = batch_size
+        self.requested_backend = backend
         self._lock = threading.Lock()
+        self._onnx = None
 
     @cached_property
     def dtype(self) -> str:
@@ -101,14 +111,53 @@ class Embedder:
         model.eval()
         return model
 
+    def _onnx_file(self) -> Path | None:
+        from vectorstore.onnx_encoder import exportable, onnx_path
+
+        model_dir = Path(self.model_name)
+        if self.requested_backend == "torch" or self.dtype == "bf16" or not model_dir.is_dir() or not exportable(model_dir):
+            return None
+        return onnx_path(model_dir)
+
+    def prepare_fast_path(self) -> bool:
+        """Export the model to ONNX once (at ingest time), so later runs embed without torch. False if not possible."""
+        target = self._onnx_file()
+        if target is None:
+            return False
+        if not target.is_file():
+            try:
+                from vectorstore.onnx_encoder import export
+
+                export(Path(self.model_name), target)
+            except Exception as exc:  # no onnx package, an unusual model: stay on PyTorch
+                log.warning("ONNX export skipped (%s: %s); embedding with PyTorch", type(exc).__name__, exc)
+                return False
+        return True
+
+    @property
+    def backend(self) -> str:
+        """"onnx" when an exported copy of the model is available (or required), else "torch"."""
+        if self._onnx is not None:
+            return "onnx"
+        target = self._onnx_file()
+        if target is not None and (target.is_file() or (self.requested_backend == "onnx" and self.prepare_fast_path())):
+            from vectorstore.onnx_encoder import OnnxEncoder
+
+            self._onnx = OnnxEncoder(target, self.tokenizer, self.max_tokens)
+            return "onnx"
+        return "torch"
+
     @cached_property
     def dimension(self) -> int:
         return int(self.embed(["dimension probe"]).shape[1])
 
     def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
-        """Embed texts in batches of similar length (sentence-transformers sorts by length)."""
+        """Embed texts in batches of similar length; L2-normalised float32 rows."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        if self.backend == "onnx":
+            with self._lock:
+                return self._onnx.encode(list(texts), batch_size or self.batch_size)
         import torch
 
         with self._lock, torch.inference_mode():

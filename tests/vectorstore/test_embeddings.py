@@ -1,0 +1,79 @@
+"""The ONNX Runtime fast path gives the same vectors, and so the same retrieval and answers, as PyTorch."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.core import build_assistant
+from assistant.settings import Settings
+from vectorstore.embeddings import Embedder, cpu_has_native_bf16
+
+pytestmark = pytest.mark.integration
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo_corpus"
+FILES = [
+    "eo2025/04-April/2025-04-09-executive-order-14266.md",
+    "eo2025/03-March/2025-03-25-executive-order-14249.md",
+    "eo2025/02-February/2025-02-25-executive-order-14220.md",
+]
+QUESTIONS = [
+    "What does the GAO estimate the federal government loses to fraud each year?",
+    "Until when is enforcement of the country-specific reciprocal duties suspended?",
+    "What does the copper order ask the Secretary of Commerce to investigate?",
+]
+
+
+@pytest.fixture(scope="module")
+def backends(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("onnx-cache")
+    import os
+
+    old = os.environ.get("POLICYQA_CACHE")
+    os.environ["POLICYQA_CACHE"] = str(cache)
+    onnx = Embedder(backend="onnx")
+    torch_ = Embedder(backend="torch")
+    assert onnx.backend == "onnx" and torch_.backend == "torch"
+    yield onnx, torch_
+    if old is None:
+        os.environ.pop("POLICYQA_CACHE", None)
+    else:
+        os.environ["POLICYQA_CACHE"] = old
+
+
+def test_onnx_vectors_match_pytorch(backends):
+    onnx, torch_ = backends
+    texts = [(DEMO / f).read_text()[i : i + 700] for f in FILES for i in range(0, 6000, 900)]
+    texts += ["short", "word " * 600]
+    a, b = onnx.embed(texts), torch_.embed(texts)
+    assert a.shape == b.shape == (len(texts), 384)
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-4)
+    assert float((a * b).sum(axis=1).min()) > 0.9999
+
+
+def test_same_chunks_ids_and_answers_on_both_paths(backends, tmp_path):
+    corpus = tmp_path / "corpus"
+    for name in FILES:
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(DEMO / name, corpus / name)
+    results = {}
+    for onnx_or_torch, embedder in zip(("onnx", "torch"), backends):
+        assistant = build_assistant(Settings(store=tmp_path / onnx_or_torch))
+        assistant.__dict__["embedder"] = embedder
+        assistant.ingest([corpus], progress=False)
+        ids = sorted(assistant.catalog.all_chunk_ids())
+        answers = [assistant.ask(q) for q in QUESTIONS]
+        results[onnx_or_torch] = (ids, [(a.answer, [(c.source, c.start, c.end) for c in a.citations]) for a in answers],
+                                  [[r.chunk_id for r in a.retrieved[:5]] for a in answers])
+    assert results["onnx"][0] == results["torch"][0], "chunking and ids do not depend on the backend"
+    assert results["onnx"][1] == results["torch"][1], "answers and citations are identical"
+    assert results["onnx"][2] == results["torch"][2], "top-5 retrieval is identical"
+
+
+def test_bf16_is_only_chosen_on_cpus_that_support_it():
+    embedder = Embedder(dtype="auto")
+    assert embedder.dtype == ("bf16" if cpu_has_native_bf16() else "fp32")
+    assert Embedder(dtype="fp32").dtype == "fp32"
