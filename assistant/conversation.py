@@ -29,12 +29,15 @@ class StandaloneQuery:
 
 
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
-    """A question leans on the conversation when it opens like a continuation, refers back, or names too little."""
+    """A question leans on the conversation when it opens like a continuation, refers back, or is short
+    and shares a word with the last exchange (a short question on a new topic stands alone)."""
     if not any(turn.role == "user" for turn in history):
         return False
     if _FOLLOW_UP_OPENERS.search(question) or _REFERRING.search(question):
         return True
-    return len(tokenize(question)) <= 4
+    terms = set(tokenize(question))
+    recent = " ".join(turn.content for turn in history[-2:])
+    return len(terms) <= 4 and bool(terms & set(tokenize(recent)))
 
 
 def standalone_query(question: str, history: Sequence[Turn]) -> StandaloneQuery:

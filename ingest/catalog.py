@@ -8,8 +8,10 @@ manifest last, and ids written by an unfinished run are deleted on the next star
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,12 +81,25 @@ class StoredChunk:
     page: int | None
 
 
+def _locked(method):
+    """Serialise use of the one SQLite connection: the chat UI reads while the library tab ingests."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self.lock:
+            result = method(self, *args, **kwargs)
+            return list(result) if method.__name__ == "iter_chunks" else result
+
+    return wrapper
+
+
 class Catalog:
-    """SQLite manifest + document store. One connection per instance; writes are transactional."""
+    """SQLite manifest + document store. One connection per instance, used under a lock; writes are transactional."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
         self.conn = sqlite3.connect(str(self.path), timeout=30, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -96,14 +111,16 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        try:
-            yield self.conn
-            self.conn.commit()
-        except BaseException:
-            self.conn.rollback()
-            raise
+        with self.lock:
+            try:
+                yield self.conn
+                self.conn.commit()
+            except BaseException:
+                self.conn.rollback()
+                raise
 
     # meta -----------------------------------------------------------------
+    @_locked
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
@@ -123,6 +140,7 @@ class Catalog:
         with self.transaction() as conn:
             conn.executemany("INSERT INTO pending(run_id, chunk_id) VALUES (?, ?)", ((run_id, cid) for cid in chunk_ids))
 
+    @_locked
     def orphaned_pending(self) -> list[str]:
         """Ids of unfinished runs that the manifest does not reference: to be deleted from the vector store."""
         rows = self.conn.execute(
@@ -130,6 +148,7 @@ class Catalog:
         ).fetchall()
         return [row[0] for row in rows]
 
+    @_locked
     def has_pending(self) -> bool:
         return self.conn.execute("SELECT 1 FROM pending LIMIT 1").fetchone() is not None
 
@@ -141,10 +160,12 @@ class Catalog:
                 conn.execute("DELETE FROM pending WHERE run_id=?", (run_id,))
 
     # files and documents ---------------------------------------------------
+    @_locked
     def files(self) -> dict[str, FileEntry]:
         rows = self.conn.execute("SELECT source, root, path, file_hash, size, mtime_ns, ingested_at FROM files").fetchall()
         return {row[0]: FileEntry(*row) for row in rows}
 
+    @_locked
     def chunk_ids_of_file(self, file_source: str) -> list[str]:
         rows = self.conn.execute(
             "SELECT c.chunk_id FROM chunks c JOIN documents d ON d.source = c.source WHERE d.file_source=?",
@@ -200,12 +221,14 @@ class Catalog:
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('generation', ?)", (str(int(row[0]) + 1 if row else 1),))
 
     # reads -----------------------------------------------------------------
+    @_locked
     def documents(self) -> list[DocumentInfo]:
         rows = self.conn.execute(
             "SELECT source, file_source, title, date, url, doc_type, n_chunks, ingested_at, length(text) FROM documents ORDER BY source"
         ).fetchall()
         return [DocumentInfo(*row) for row in rows]
 
+    @_locked
     def document(self, source: str) -> Document | None:
         row = self.conn.execute(
             "SELECT source, title, date, url, doc_type, content_hash, text, pages FROM documents WHERE source=?", (source,)
@@ -215,10 +238,17 @@ class Catalog:
         pages = [PageSpan(*p) for p in json.loads(row[7])]
         return Document(source=row[0], title=row[1], date=row[2], url=row[3], doc_type=row[4], content_hash=row[5], text=row[6], pages=pages)
 
+    @_locked
+    def title_date(self, source: str) -> tuple[str, str | None]:
+        row = self.conn.execute("SELECT title, date FROM documents WHERE source=?", (source,)).fetchone()
+        return (row[0], row[1]) if row else (source, None)
+
+    @_locked
     def document_text(self, source: str) -> str | None:
         row = self.conn.execute("SELECT text FROM documents WHERE source=?", (source,)).fetchone()
         return row[0] if row else None
 
+    @_locked
     def chunks(self, chunk_ids: Iterable[str]) -> dict[str, StoredChunk]:
         ids = list(chunk_ids)
         found: dict[str, StoredChunk] = {}
@@ -231,6 +261,7 @@ class Catalog:
                 found[row[0]] = StoredChunk(*row)
         return found
 
+    @_locked
     def iter_chunks(self) -> Iterator[tuple[str, str, str, str]]:
         """(chunk_id, source, title, heading + text) of every chunk, in a stable order, for the lexical index."""
         cursor = self.conn.execute(
@@ -240,15 +271,19 @@ class Catalog:
         for chunk_id, source, title, heading, text in cursor:
             yield chunk_id, source, title, f"{heading}\n{text}" if heading else text
 
+    @_locked
     def all_chunk_ids(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT chunk_id FROM chunks")}
 
+    @_locked
     def count_chunks(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
+    @_locked
     def sources_of_file(self, file_source: str) -> list[str]:
         return [row[0] for row in self.conn.execute("SELECT source FROM documents WHERE file_source=?", (file_source,))]
 
+    @_locked
     def file_of(self, source: str) -> str | None:
         row = self.conn.execute("SELECT file_source FROM documents WHERE source=?", (source,)).fetchone()
         if row:

@@ -94,7 +94,7 @@ class HybridRetriever:
             text = self.document_text(row.source)
             if text is None:
                 continue
-            info_title, info_date = self._title_date(row.source)
+            info_title, info_date = self.catalog.title_date(row.source)
             chunks.append(
                 RetrievedChunk(
                     chunk_id=cid, source=row.source, title=info_title, text=text[row.start : row.end],
@@ -103,10 +103,6 @@ class HybridRetriever:
                 )
             )
         return RetrievalResult(chunks=chunks, query_vector=vector)
-
-    def _title_date(self, source: str) -> tuple[str, str | None]:
-        row = self.catalog.conn.execute("SELECT title, date FROM documents WHERE source=?", (source,)).fetchone()
-        return (row[0], row[1]) if row else (source, None)
 
 
 def distinct_sources(chunks: Sequence[RetrievedChunk]) -> list[str]:
