@@ -182,6 +182,17 @@ class Assistant:
         started = time.perf_counter()
         use_llm = self._use_llm(mode)
         question, turns, query, result, top = self._prepare(question, history, k, use_llm)
+        answer = None
+        for event in self._answer_events(question, turns, query, result, top, use_llm):
+            if isinstance(event, Answer):
+                answer = event
+            else:
+                yield event
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        yield answer
+
+    def _answer_events(self, question, turns, query, result, top, use_llm: bool) -> Iterator[str | Answer]:
+        """The answering step after retrieval: text pieces, then the Answer with its retrieval attached."""
         extractive = lambda: self.extractive.answer(question, top, result.query_vector, query.context_terms)  # noqa: E731
         if use_llm:
             answer = None
@@ -192,12 +203,26 @@ class Assistant:
                     yield event
         else:
             answer = extractive()
-            for piece in _pieces(answer.answer):
-                yield piece
+            yield from _pieces(answer.answer)
         answer.retrieved = result.chunks
         answer.standalone_question = query.dense_query if query.is_follow_up else None
-        answer.latency_ms = (time.perf_counter() - started) * 1000
         yield answer
+
+    def _answer(self, question, turns, query, result, top, use_llm: bool) -> Answer:
+        return [e for e in self._answer_events(question, turns, query, result, top, use_llm) if isinstance(e, Answer)][-1]
+
+    @cached_property
+    def chain(self):
+        """The same pipeline as an LCEL Runnable (see assistant/chain.py)."""
+        from assistant.chain import build_chain
+
+        return build_chain(self)
+
+    @cached_property
+    def langchain_retriever(self):
+        from assistant.chain import PolicyRetriever
+
+        return PolicyRetriever(assistant=self, k=self.settings.top_k)
 
     def warm_up(self) -> None:
         """Load the model, the store and the lexical index now rather than on the first question."""
