@@ -71,6 +71,7 @@ class ExtractiveConfig:
     refusal_threshold: float = 0.47
     typed_keep_ratio: float = 0.7
     dense_candidates: int = 32
+    sentence_context: bool = False
 
 
 def display_text(quote: str) -> str:
@@ -144,7 +145,8 @@ class ExtractiveAnswerer:
             candidate.score = score
         shortlist = sorted(candidates, key=lambda c: -c.score)[: cfg.dense_candidates]
         if shortlist:
-            dense = self._embed_cached([display_text(c.text) for c in shortlist]) @ query_vector
+            texts = [f"{c.chunk.title[:120]}\n{display_text(c.text)}" if cfg.sentence_context else display_text(c.text) for c in shortlist]
+            dense = self._embed_cached(texts) @ query_vector
             for candidate, similarity in zip(shortlist, dense):
                 candidate.dense = float(similarity)
                 candidate.score += cfg.dense_weight * candidate.dense

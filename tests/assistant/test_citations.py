@@ -28,23 +28,11 @@ EO = "eo2025/04-April/2025-04-02-executive-order-14257.md"
 
 
 @pytest.fixture(scope="module")
-def documents() -> dict[str, str]:
-    return {source: (CORPUS / source).read_text(encoding="utf-8") for source in (INDIA, EO)}
-
-
-def chunk_between(documents: dict[str, str], source: str, first: str, last: str, title: str) -> RetrievedChunk:
-    text = documents[source]
-    start = text.index(first)
-    end = text.index(last, start) + len(last)
-    return RetrievedChunk(chunk_id=f"{source}#{start}", source=source, title=title, text=text[start:end], start=start, end=end, score=0.8)
-
-
-@pytest.fixture(scope="module")
-def chunks(documents) -> list[RetrievedChunk]:
+def chunks(chunk_between) -> list[RetrievedChunk]:
     return [
-        chunk_between(documents, INDIA, "New Delhi: India and Russia", "especially energy, and its expanding role in blocs like Brics.", "India, Russia sign industrial protocol"),
-        chunk_between(documents, EO, "By the authority vested in me", "I hereby declare a national emergency with respect to this threat.", "Executive Order 14257"),
-        chunk_between(documents, INDIA, "US President Donald Trump has announced", "one-third of its total overseas purchases.", "India, Russia sign industrial protocol"),
+        chunk_between(INDIA, "New Delhi: India and Russia", "especially energy, and its expanding role in blocs like Brics.", "India, Russia sign industrial protocol"),
+        chunk_between(EO, "By the authority vested in me", "I hereby declare a national emergency with respect to this threat.", "Executive Order 14257"),
+        chunk_between(INDIA, "US President Donald Trump has announced", "one-third of its total overseas purchases.", "India, Russia sign industrial protocol"),
     ]
 
 
