@@ -266,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if not args.verbose:
-        for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers", "bm25s"):
+        for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers", "bm25s", "assistant.llm"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
     try:
         from pydantic import ValidationError

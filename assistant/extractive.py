@@ -70,7 +70,7 @@ class ExtractiveConfig:
     keep_ratio: float = 0.85
     refusal_threshold: float = 0.47
     typed_keep_ratio: float = 0.7
-    dense_candidates: int = 32
+    dense_candidates: int = 20
     sentence_context: bool = False
 
 
@@ -84,7 +84,7 @@ class ExtractiveAnswerer:
 
     def __init__(
         self,
-        embed: Callable[[Sequence[str]], np.ndarray],
+        embed: Callable[..., np.ndarray],
         document_text: Callable[[str], str | None],
         idf: Callable[[Sequence[str]], dict[str, float]],
         is_boilerplate: Callable[[str], bool] = lambda sentence: False,
@@ -157,7 +157,7 @@ class ExtractiveAnswerer:
         """Sentence vectors with an LRU cache: the same passages come back for related questions."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            for text, vector in zip(missing, self.embed(missing)):
+            for text, vector in zip(missing, self.embed(missing, batch_size=64)):
                 self._cache[text] = vector
         for text in texts:
             self._cache.move_to_end(text)
@@ -216,7 +216,10 @@ class ExtractiveAnswerer:
                          start=candidate.start, end=candidate.end, page=chunk.page, score=candidate.score,
                          heading=chunk.heading, date=chunk.date)
             )
-            parts.append(f"{display_text(candidate.text)} [{n}]")
+            shown = display_text(candidate.text)
+            if shown[-1] not in ".!?:;\"”’)":
+                shown += " …"
+            parts.append(f"{shown} [{n}]")
         return Answer(question=question, answer=" ".join(parts), citations=citations, refused=False, mode="extractive")
 
 
