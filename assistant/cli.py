@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence
 
@@ -197,19 +198,13 @@ def cmd_docs(args, settings) -> int:
 
     docs = build_assistant(settings).documents()
     if args.json:
-        print(json.dumps([d.__dict__ if hasattr(d, "__dict__") else _asdict(d) for d in docs], indent=2, ensure_ascii=False))
+        print(json.dumps([asdict(d) for d in docs], indent=2, ensure_ascii=False))
         return 0
     for doc in docs:
         ingested = time.strftime("%Y-%m-%d %H:%M", time.localtime(doc.ingested_at))
         print(f"{doc.source}\t{doc.date or '-'}\t{doc.n_chunks} chunks\t{ingested}\t{doc.title[:90]}")
     print(f"{len(docs)} documents", file=sys.stderr)
     return 0
-
-
-def _asdict(record) -> dict:
-    from dataclasses import asdict
-
-    return asdict(record)
 
 
 def cmd_remove(args, settings) -> int:
