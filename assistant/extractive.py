@@ -71,7 +71,6 @@ class ExtractiveConfig:
     refusal_threshold: float = 0.47
     typed_keep_ratio: float = 0.7
     dense_candidates: int = 20
-    sentence_context: bool = False
 
 
 def display_text(quote: str) -> str:
@@ -145,8 +144,7 @@ class ExtractiveAnswerer:
             candidate.score = score
         shortlist = sorted(candidates, key=lambda c: -c.score)[: cfg.dense_candidates]
         if shortlist:
-            texts = [f"{c.chunk.title[:120]}\n{display_text(c.text)}" if cfg.sentence_context else display_text(c.text) for c in shortlist]
-            dense = self._embed_cached(texts) @ query_vector
+            dense = self._embed_cached([display_text(c.text) for c in shortlist]) @ query_vector
             for candidate, similarity in zip(shortlist, dense):
                 candidate.dense = float(similarity)
                 candidate.score += cfg.dense_weight * candidate.dense
