@@ -64,7 +64,7 @@ class Assistant:
     def retriever(self):
         from vectorstore.retrieval import HybridRetriever
 
-        return HybridRetriever(self.catalog, self.store, self.embedder, self.lexical, self._lexical_rows)
+        return HybridRetriever(self.catalog, self.store, self.embedder, self.lexical, self.catalog.chunk_rows)
 
     @cached_property
     def extractive(self):
@@ -80,10 +80,6 @@ class Assistant:
             is_boilerplate=self.lexical.is_boilerplate,
             config=config,
         )
-
-    def _lexical_rows(self):
-        for chunk_id, source, title, text in self.catalog.iter_chunks():
-            yield chunk_id, source, title, text
 
     # ingest -------------------------------------------------------------------
     def _check_model(self) -> None:

@@ -126,7 +126,7 @@ class ExtractiveAnswerer:
         q_terms = set(tokenize(question))
         weights = self.idf(sorted(q_terms | set(context_terms))) if (q_terms or context_terms) else {}
         total = sum(weights.get(t, 0.0) for t in q_terms) or 1.0
-        wanted = [entity for asked, entity in _ANSWER_TYPES if asked.search(question)]
+        wanted = _wanted(question)
         cfg = self.config
         for candidate in candidates:
             overlap = sum(weights.get(t, 0.0) for t in q_terms & candidate.terms)
@@ -201,7 +201,7 @@ class ExtractiveAnswerer:
         threshold: float | None = None,
     ) -> Answer:
         candidates = self.score(question, query_vector, self.candidates(chunks), context_terms)
-        chosen = self.select(candidates, [entity for asked, entity in _ANSWER_TYPES if asked.search(question)])
+        chosen = self.select(candidates, _wanted(question))
         threshold = self.config.refusal_threshold if threshold is None else threshold
         if not chosen or max(c.score for c in chosen) < threshold:
             return refusal(question, chunks)
@@ -219,6 +219,11 @@ class ExtractiveAnswerer:
                 shown += " …"
             parts.append(f"{shown} [{n}]")
         return Answer(question=question, answer=" ".join(parts), citations=citations, refused=False, mode="extractive")
+
+
+def _wanted(question: str) -> list[re.Pattern]:
+    """Patterns of the kind of fact the question asks for (a duration, a date, an amount, a count)."""
+    return [entity for asked, entity in _ANSWER_TYPES if asked.search(question)]
 
 
 _LIST_ITEM = re.compile(r"^\s*(\(?[a-z0-9ivx]{1,5}\)|[-*•]|\d{1,2}\.)\s")

@@ -12,7 +12,6 @@ import functools
 import json
 import sqlite3
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,8 +86,7 @@ def _locked(method):
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         with self.lock:
-            result = method(self, *args, **kwargs)
-            return list(result) if method.__name__ == "iter_chunks" else result
+            return method(self, *args, **kwargs)
 
     return wrapper
 
@@ -202,11 +200,6 @@ class Catalog:
                 self._delete_file(conn, source)
             self._bump(conn)
 
-    def touch_file(self, entry: FileEntry) -> None:
-        """Update size/mtime of an unchanged file so the next run can skip hashing it."""
-        with self.transaction() as conn:
-            conn.execute("UPDATE files SET size=?, mtime_ns=? WHERE source=?", (entry.size, entry.mtime_ns, entry.source))
-
     @staticmethod
     def _delete_file(conn: sqlite3.Connection, file_source: str) -> None:
         sources = [row[0] for row in conn.execute("SELECT source FROM documents WHERE file_source=?", (file_source,))]
@@ -262,26 +255,18 @@ class Catalog:
         return found
 
     @_locked
-    def iter_chunks(self) -> Iterator[tuple[str, str, str, str]]:
+    def chunk_rows(self) -> list[tuple[str, str, str, str]]:
         """(chunk_id, source, title, heading + text) of every chunk, in a stable order, for the lexical index."""
         cursor = self.conn.execute(
             'SELECT c.chunk_id, c.source, d.title, c.heading, substr(d.text, c.start + 1, c."end" - c.start)'
             " FROM chunks c JOIN documents d ON d.source = c.source ORDER BY c.source, c.ord"
         )
-        for chunk_id, source, title, heading, text in cursor:
-            yield chunk_id, source, title, f"{heading}\n{text}" if heading else text
+        return [(chunk_id, source, title, f"{heading}\n{text}" if heading else text)
+                for chunk_id, source, title, heading, text in cursor]
 
     @_locked
     def all_chunk_ids(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT chunk_id FROM chunks")}
-
-    @_locked
-    def count_chunks(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
-
-    @_locked
-    def sources_of_file(self, file_source: str) -> list[str]:
-        return [row[0] for row in self.conn.execute("SELECT source FROM documents WHERE file_source=?", (file_source,))]
 
     @_locked
     def file_of(self, source: str) -> str | None:
@@ -290,7 +275,3 @@ class Catalog:
             return row[0]
         row = self.conn.execute("SELECT source FROM files WHERE source=?", (source,)).fetchone()
         return row[0] if row else None
-
-
-def now() -> float:
-    return time.time()

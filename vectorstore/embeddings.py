@@ -111,7 +111,9 @@ class Embedder:
         model.eval()
         return model
 
+    @cached_property
     def _onnx_file(self) -> Path | None:
+        """Where the ONNX copy of this model lives, or None when this model or these settings do not use one."""
         from vectorstore.onnx_encoder import exportable, onnx_path
 
         model_dir = Path(self.model_name)
@@ -121,7 +123,7 @@ class Embedder:
 
     def prepare_fast_path(self) -> bool:
         """Export the model to ONNX once (at ingest time), so later runs embed without torch. False if not possible."""
-        target = self._onnx_file()
+        target = self._onnx_file
         if target is None:
             return False
         if not target.is_file():
@@ -139,7 +141,7 @@ class Embedder:
         """"onnx" when an exported copy of the model is available (or required), else "torch"."""
         if self._onnx is not None:
             return "onnx"
-        target = self._onnx_file()
+        target = self._onnx_file
         if target is not None and (target.is_file() or (self.requested_backend == "onnx" and self.prepare_fast_path())):
             from vectorstore.onnx_encoder import OnnxEncoder
 
