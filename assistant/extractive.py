@@ -33,7 +33,7 @@ _ANSWER_TYPES: list[tuple[re.Pattern, re.Pattern]] = [
     (re.compile(r"\b(how many|what number|number of)\b", re.I),
      re.compile(r"\b\d+\b|\b(" + _NUMBER_WORDS + r")\b", re.I)),
 ]
-_WINDOW_WORDS = 40
+_WINDOW_WORDS = 30
 
 
 @dataclass(slots=True)
@@ -46,6 +46,8 @@ class Candidate:
     text: str
     chunk_rank: int
     terms: set[str] = field(default_factory=set)
+    context: set[str] = field(default_factory=set)
+    matched: set[str] = field(default_factory=set)
     dense: float = 0.0
     lexical: float = 0.0
     score: float = 0.0
@@ -70,7 +72,11 @@ class ExtractiveConfig:
     keep_ratio: float = 0.85
     refusal_threshold: float = 0.47
     typed_keep_ratio: float = 0.7
-    dense_candidates: int = 20
+    dense_candidates: int = 8
+    inherited_weight: float = 0.5
+    min_gain: float = 0.15
+    close_ratio: float = 0.95
+    max_words: int = 75
 
 
 def display_text(quote: str) -> str:
@@ -105,16 +111,23 @@ class ExtractiveAnswerer:
                 continue
             sentences = split_sentences(text, chunk.start, chunk.end)
             title_terms = set(tokenize(chunk.title))
-            for start, end in sentences + _lists(text, sentences):
+            heading_terms = set(tokenize(chunk.heading))
+            intros = _list_intros(text, sentences)
+            for index, (start, end) in enumerate(sentences + _lists(text, sentences)):
+                if _is_heading(text, start, end):
+                    continue
+                intro = intros.get(index)
+                context = heading_terms | (set(tokenize(text[intro[0]:intro[1]])) if intro else set())
                 for s, e in _answer_units(text, start, end):
                     s, e = strip_span(text, s, e)
                     quote = text[s:e]
                     shown = display_text(quote)
-                    if len(shown.split()) < 4 or shown.lower() in seen or quote.lstrip().startswith("#"):
+                    if len(shown.split()) < 4 or shown.lower() in seen:
                         continue
                     seen.add(shown.lower())
                     terms = set(tokenize(shown))
                     found.append(Candidate(chunk=chunk, start=s, end=e, text=quote, chunk_rank=rank, terms=terms,
+                                           context=context - terms,
                                            title_like=len(terms & title_terms) >= 0.8 * max(len(terms), 1)))
         return found
 
@@ -129,9 +142,11 @@ class ExtractiveAnswerer:
         wanted = _wanted(question)
         cfg = self.config
         for candidate in candidates:
-            overlap = sum(weights.get(t, 0.0) for t in q_terms & candidate.terms)
+            candidate.matched = q_terms & candidate.terms
+            overlap = sum(weights.get(t, 0.0) for t in candidate.matched)
+            inherited = sum(weights.get(t, 0.0) for t in (q_terms & candidate.context) - candidate.matched)
             context = sum(weights.get(t, 0.0) for t in (context_terms - q_terms) & candidate.terms)
-            candidate.lexical = min(1.0, (overlap + 0.3 * context) / total)
+            candidate.lexical = min(1.0, (overlap + cfg.inherited_weight * inherited + 0.3 * context) / total)
             score = cfg.lexical_weight * candidate.lexical
             score += cfg.rank_weight / (1 + candidate.chunk_rank)
             score += cfg.chunk_weight * (candidate.chunk.dense_score or 0.0)
@@ -163,31 +178,34 @@ class ExtractiveAnswerer:
             self._cache.popitem(last=False)
         return np.vstack([self._cache[t] for t in texts])
 
-    def select(self, candidates: list[Candidate], wanted: Sequence[re.Pattern] = ()) -> list[Candidate]:
+    def select(self, candidates: list[Candidate], wanted: Sequence[re.Pattern] = (), weights: dict[str, float] | None = None) -> list[Candidate]:
+        """The best candidate, then up to two more that score nearly as well or add question terms it lacks."""
         ranked = sorted(candidates, key=lambda c: -c.score)
         if not ranked:
             return []
+        weights = weights or {}
+        total = sum(weights.get(t, 0.0) for t in set().union(*(c.matched for c in ranked))) or 1.0
         best = ranked[0]
         chosen = [best]
         if wanted and not any(e.search(best.text) for e in wanted):
             typed = next((c for c in ranked[1:] if any(e.search(c.text) for e in wanted)), None)
             if typed is not None and typed.score >= self.config.typed_keep_ratio * best.score:
                 chosen.append(typed)
-        covered = set().union(*(c.terms for c in chosen))
-        sources = {c.chunk.source for c in chosen}
+        covered = set().union(*(c.matched for c in chosen))
         words = sum(c.words for c in chosen)
         for candidate in ranked[1:]:
-            if candidate in chosen:
-                continue
             if len(chosen) >= MAX_SENTENCES or candidate.score < self.config.keep_ratio * best.score:
                 break
-            adds_terms = bool(candidate.terms - covered)
-            new_source = candidate.chunk.source not in sources
-            if not (adds_terms or new_source) or words + candidate.words > MAX_ANSWER_WORDS:
+            if candidate in chosen or any(_redundant(candidate, other) for other in chosen):
+                continue
+            if words + candidate.words > self.config.max_words:
+                continue
+            gain = sum(weights.get(t, 0.0) for t in candidate.matched - covered) / total
+            close = candidate.score >= self.config.close_ratio * best.score
+            if not (close or gain >= self.config.min_gain):
                 continue
             chosen.append(candidate)
-            covered |= candidate.terms
-            sources.add(candidate.chunk.source)
+            covered |= candidate.matched
             words += candidate.words
         chosen.sort(key=lambda c: (c.chunk_rank, c.chunk.source, c.start))
         return chosen
@@ -201,7 +219,7 @@ class ExtractiveAnswerer:
         threshold: float | None = None,
     ) -> Answer:
         candidates = self.score(question, query_vector, self.candidates(chunks), context_terms)
-        chosen = self.select(candidates, _wanted(question))
+        chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))))
         threshold = self.config.refusal_threshold if threshold is None else threshold
         if not chosen or max(c.score for c in chosen) < threshold:
             return refusal(question, chunks)
@@ -221,9 +239,44 @@ class ExtractiveAnswerer:
         return Answer(question=question, answer=" ".join(parts), citations=citations, refused=False, mode="extractive")
 
 
+def _redundant(candidate: Candidate, other: Candidate) -> bool:
+    """True when two candidates overlap in the same document or say nearly the same thing."""
+    if candidate.chunk.source == other.chunk.source and candidate.start < other.end and other.start < candidate.end:
+        return True
+    union = candidate.terms | other.terms
+    return bool(union) and len(candidate.terms & other.terms) >= 0.7 * len(union)
+
+
 def _wanted(question: str) -> list[re.Pattern]:
     """Patterns of the kind of fact the question asks for (a duration, a date, an amount, a count)."""
     return [entity for asked, entity in _ANSWER_TYPES if asked.search(question)]
+
+
+_TERMINAL = ".!?:;\"”’)"
+
+
+def _is_heading(text: str, start: int, end: int) -> bool:
+    """A heading or title line: every line bold or `#`, or one short whole line with no closing punctuation."""
+    lines = [line.strip() for line in text[start:end].splitlines() if line.strip()]
+    if lines and all(line.startswith("#") or (line.startswith("**") and line.endswith("**")) for line in lines):
+        return True
+    shown = display_text(text[start:end])
+    whole_line = (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] == "\n")
+    return whole_line and len(shown.split()) <= 20 and not shown.endswith(tuple(_TERMINAL))
+
+
+def _list_intros(text: str, sentences: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:
+    """For each list item, the sentence that introduces its list (the one ending with `:`)."""
+    intros: dict[int, tuple[int, int]] = {}
+    current: tuple[int, int] | None = None
+    for index, (start, end) in enumerate(sentences):
+        if _LIST_ITEM.match(text[start:end]) and current is not None:
+            intros[index] = current
+        if text[start:end].rstrip().endswith(":"):
+            current = (start, end)
+        elif not _LIST_ITEM.match(text[start:end]):
+            current = None
+    return intros
 
 
 _LIST_ITEM = re.compile(r"^\s*(\(?[a-z0-9ivx]{1,5}\)|[-*•]|\d{1,2}\.)\s")

@@ -130,15 +130,12 @@ class ChromaStore:
 
     def search(self, vector: np.ndarray, k: int, sources: Sequence[str] | None = None) -> list[DenseHit]:
         """Nearest chunks by cosine similarity, optionally restricted to some sources."""
-        total = self.count()
-        if total == 0:
-            return []
         where = None
         if sources:
             where = {"source": {"$in": list(sources)}} if len(sources) > 1 else {"source": sources[0]}
         result = self.collection.query(
             query_embeddings=np.asarray(vector, dtype=np.float32).reshape(1, -1),
-            n_results=min(k, total),
+            n_results=k,  # Chroma returns fewer when the collection is smaller; no count() round trip per query
             where=where,
             include=["distances"],
         )
