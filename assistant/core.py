@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from ingest.pipeline import FileFailure, IngestReport, Ingestor
 
 CATALOG_FILE = "catalog.sqlite3"
+log = logging.getLogger(__name__)
 
 
 class StoreMismatchError(RuntimeError):
@@ -28,6 +30,7 @@ class Assistant:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store_dir = settings.store_dir
+        self._location_checked = False
 
     # parts, each built once on first use ------------------------------------
     @cached_property
@@ -93,6 +96,38 @@ class Assistant:
                 "use another --store or set POLICYQA_EMBEDDING_MODEL back"
             )
 
+    def _check_vector_location(self, move: bool) -> None:
+        """Make sure the configured Chroma (embedded or a server) is where this store's vectors are.
+
+        On ingest (`move=True`) a changed location moves the vectors there, copied without re-embedding;
+        on ask a mismatch is an error, since the configured collection would be empty.
+        """
+        here = self.store.location
+        recorded = self.catalog.get_meta("vector_location")
+        if recorded == here:
+            return
+        if recorded is None or not self.catalog.documents():
+            if move:
+                self.catalog.set_meta("vector_location", here)
+            return
+        describe = lambda where: "the embedded Chroma of the store" if where == "embedded" else f"the Chroma server {where}"  # noqa: E731
+        if not move:
+            fix = "drop --chroma-url / POLICYQA_CHROMA_URL" if recorded == "embedded" else f"pass --chroma-url {recorded}"
+            raise StoreMismatchError(
+                f"the vectors of the store at {self.store_dir} are in {describe(recorded)}, not {describe(here)}; "
+                f"{fix}, or run `policyqa ingest` with the new setting to move them"
+            )
+        from vectorstore.chroma_store import ChromaStore
+
+        previous = ChromaStore(self.store_dir / "chroma", self.settings.collection, None if recorded == "embedded" else recorded)
+        copied = self.store.copy_from(previous)
+        expected = len(self.catalog.all_chunk_ids())
+        if self.store.count() < expected:
+            raise StoreMismatchError(f"moved {copied} vectors to {describe(here)} but the store has {expected} chunks; "
+                                     "the move is incomplete, run the ingest again")
+        self.catalog.set_meta("vector_location", here)
+        log.warning("moved %d vectors from %s to %s", copied, describe(recorded), describe(here))
+
     def ingestor(self, on_error: Callable[[FileFailure], None] | None = None) -> Ingestor:
         from ingest.pipeline import Ingestor
 
@@ -110,6 +145,7 @@ class Assistant:
     ) -> IngestReport:
         """Ingest files and folders incrementally, then bring the lexical index up to date."""
         self._check_model()
+        self._check_vector_location(move=True)
         self.embedder.prepare_fast_path()
         report = self.ingestor(on_error).run(paths, prune=prune, progress=progress, on_file=on_file)
         self.retriever.refresh()
@@ -117,6 +153,7 @@ class Assistant:
 
     def remove(self, sources: Sequence[str]) -> tuple[list[str], list[str]]:
         """Remove documents (by document or file source); returns (removed, unknown)."""
+        self._check_vector_location(move=False)
         files, unknown = [], []
         for source in sources:
             file_source = self.catalog.file_of(source)
@@ -149,6 +186,9 @@ class Assistant:
         if not question:
             raise ValueError("the question is empty")
         k = k or self.settings.top_k
+        if not self._location_checked:
+            self._check_vector_location(move=False)
+            self._location_checked = True
         query = standalone_query(question, turns)
         if use_llm and query.is_follow_up:
             rewritten = self.llm_answerer.rewrite_question(question, turns)

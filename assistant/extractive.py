@@ -23,16 +23,24 @@ _LONG_SENTENCE_WORDS = 55
 _MARKUP = re.compile(r"\*\*|^#+\s*|^[-*+]\s+", re.MULTILINE)
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred|thousand|million|billion|trillion"
 _MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
-_ANSWER_TYPES: list[tuple[re.Pattern, re.Pattern]] = [
-    (re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly)|within what|deadline|by when|what (period|timeframe|time frame))\b", re.I),
+_ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern]] = [
+    ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly)|within what|deadline|by when|what (period|timeframe|time frame))\b", re.I),
      re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b", re.I)),
-    (re.compile(r"\b(when|what date|which date|from when|since when|what day|effective date|take effect|start date)\b", re.I),
+    ("date", re.compile(r"\b(when|what date|which date|from when|since when|what day|effective date|take effect|start date)\b", re.I),
      re.compile(r"\b(" + _MONTHS + r")\s+\d{1,2}(,\s*\d{4})?|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\s*[ap]\.m\.", re.I)),
-    (re.compile(r"\b(how much|what (percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff)|what tariff|which rate|how (large|big|high|low))\b", re.I),
+    ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
-    (re.compile(r"\b(how many|what number|number of)\b", re.I),
+    ("number", re.compile(r"\b(how many|what number|number of)\b", re.I),
      re.compile(r"\b\d+\b|\b(" + _NUMBER_WORDS + r")\b", re.I)),
 ]
+# Openings that ask for exactly one kind of fact; an answer without it does not answer the question.
+_REQUIRED_OPENINGS: dict[str, re.Pattern] = {
+    "period": re.compile(r"(how long|how many (days|months|years|weeks|hours)|how (soon|quickly)|within what|by when)\b", re.I),
+    "date": re.compile(r"(when|(on|from|as of|since) when|(on )?what date|which date)\b", re.I),
+    "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share)s?)\b", re.I),
+    "number": re.compile(r"how many\b", re.I),
+}
+_LEAD_IN = re.compile(r"^\W*((and|so|but|then|also|ok|okay)\b[\s,]*)*", re.I)
 _WINDOW_WORDS = 30
 
 
@@ -69,6 +77,7 @@ class ExtractiveConfig:
     chunk_weight: float = 0.15
     boilerplate_penalty: float = 0.15
     title_penalty: float = 0.15
+    dangling_penalty: float = 0.1
     keep_ratio: float = 0.85
     refusal_threshold: float = 0.47
     typed_keep_ratio: float = 0.7
@@ -156,6 +165,8 @@ class ExtractiveAnswerer:
                 score -= cfg.boilerplate_penalty
             if candidate.title_like:
                 score -= cfg.title_penalty
+            if candidate.text.rstrip().endswith(":"):
+                score -= cfg.dangling_penalty
             candidate.score = score
         shortlist = sorted(candidates, key=lambda c: -c.score)[: cfg.dense_candidates]
         if shortlist:
@@ -223,6 +234,9 @@ class ExtractiveAnswerer:
         threshold = self.config.refusal_threshold if threshold is None else threshold
         if not chosen or max(c.score for c in chosen) < threshold:
             return refusal(question, chunks)
+        required = _required(question)
+        if required and not any(entity.search(c.text) for c in chosen for _, entity in required):
+            return refusal(question, chunks, f"The documents found do not state the {required[0][0]} asked for.")
 
         citations, parts = [], []
         for n, candidate in enumerate(chosen, start=1):
@@ -248,8 +262,18 @@ def _redundant(candidate: Candidate, other: Candidate) -> bool:
 
 
 def _wanted(question: str) -> list[re.Pattern]:
-    """Patterns of the kind of fact the question asks for (a duration, a date, an amount, a count)."""
-    return [entity for asked, entity in _ANSWER_TYPES if asked.search(question)]
+    """Patterns of the kind of fact the question asks for (a period, a date, an amount, a count)."""
+    return [entity for _, asked, entity in _ANSWER_TYPES if asked.search(question)]
+
+
+def _required(question: str) -> list[tuple[str, re.Pattern]]:
+    """The kinds of fact the question opens by asking for ("When …", "How long …", "What rate …"):
+    an answer without one of them does not answer it."""
+    opening = question[_LEAD_IN.match(question).end() :]
+    for name, asked, entity in _ANSWER_TYPES:
+        if _REQUIRED_OPENINGS[name].match(opening):
+            return [(name, entity)]
+    return []
 
 
 _TERMINAL = ".!?:;\"”’)"
@@ -270,16 +294,51 @@ def _list_intros(text: str, sentences: list[tuple[int, int]]) -> dict[int, tuple
     intros: dict[int, tuple[int, int]] = {}
     current: tuple[int, int] | None = None
     for index, (start, end) in enumerate(sentences):
-        if _LIST_ITEM.match(text[start:end]) and current is not None:
+        if current is not None and _is_child_item(text, current, (start, end)):
             intros[index] = current
-        if text[start:end].rstrip().endswith(":"):
-            current = (start, end)
-        elif not _LIST_ITEM.match(text[start:end]):
-            current = None
+            continue
+        current = (start, end) if text[start:end].rstrip().endswith(":") else None
     return intros
 
 
-_LIST_ITEM = re.compile(r"^\s*(\(?[a-z0-9ivx]{1,5}\)|[-*•]|\d{1,2}\.)\s")
+def _is_child_item(text: str, intro: tuple[int, int], item: tuple[int, int]) -> bool:
+    """True when `item` is an enumerated item under `intro`. Under an enumerated intro, items are indented
+    deeper or numbered in another style ("(b) … the following:" then "(i)", "(ii)")."""
+    item_match = _LIST_ITEM.match(text[item[0] : item[1]])
+    if not item_match:
+        return False
+    intro_match = _LIST_ITEM.match(text[intro[0] : intro[1]])
+    if not intro_match:
+        return True
+    if _indent(text, item[0]) > _indent(text, intro[0]):
+        return True
+    return _enumerator_style(item_match.group(1)) != _enumerator_style(intro_match.group(1))
+
+
+_ROMAN = re.compile(r"^[ivx]+$")
+
+
+def _enumerator_style(label: str) -> str:
+    """"digit", "roman", "lower", "upper" or "bullet" for a list label like "(b)", "(iv)", "2.", "-".
+
+    A lone "(i)", "(v)" or "(x)" reads as roman: after an introduction ending with ":" it starts a sub-list."""
+    core = label.strip("().")
+    if not core or not core.isalnum():
+        return "bullet"
+    if core.isdigit():
+        return "digit"
+    if _ROMAN.match(core):
+        return "roman"
+    return "lower" if core.islower() else "upper"
+
+
+def _indent(text: str, start: int) -> int:
+    line_start = text.rfind("\n", 0, start) + 1
+    prefix = text[line_start:start]
+    return len(prefix) if not prefix.strip() else -1
+
+
+_LIST_ITEM = re.compile(r"^\s*(\(?[A-Za-z0-9]{1,5}\)|[-*•]|\d{1,2}\.)\s")
 
 
 def _lists(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -291,7 +350,7 @@ def _lists(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]
         last = None
         words = len(text[start:end].split())
         for item_start, item_end in sentences[index + 1 :]:
-            if not _LIST_ITEM.match(text[item_start:item_end]):
+            if not _is_child_item(text, (start, end), (item_start, item_end)):
                 break
             words += len(text[item_start:item_end].split())
             if words > MAX_ANSWER_WORDS:

@@ -128,6 +128,26 @@ class ChromaStore:
     def count(self) -> int:
         return int(self.collection.count())
 
+    @property
+    def location(self) -> str:
+        """Where the vectors live, as recorded in the catalog: the server URL, or `embedded`."""
+        return self.url or "embedded"
+
+    def copy_from(self, other: "ChromaStore", on_batch=None) -> int:
+        """Copy every vector, text and metadata of `other` into this collection (no re-embedding); returns the count."""
+        copied, page = 0, min(self.max_batch, other.max_batch, 5000)
+        offset = 0
+        while True:
+            got = other.collection.get(include=["embeddings", "documents", "metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return copied
+            self.collection.upsert(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"],
+                                   metadatas=got["metadatas"])
+            copied += len(got["ids"])
+            offset += len(got["ids"])
+            if on_batch:
+                on_batch(len(got["ids"]))
+
     def search(self, vector: np.ndarray, k: int, sources: Sequence[str] | None = None) -> list[DenseHit]:
         """Nearest chunks by cosine similarity, optionally restricted to some sources."""
         where = None

@@ -69,12 +69,43 @@ class LexicalHit:
     score: float
 
 
+class Bm25Scores:
+    """A saved bm25s index read with numpy alone, so that asking a question never imports bm25s or scipy.
+
+    bm25s stores each token's precomputed BM25 contributions as a column of a sparse matrix (CSC);
+    a query's score is the sum of its tokens' columns, exactly as `bm25s.BM25.get_scores` computes it
+    for the Lucene variant (tested against it).
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.data = np.load(directory / "data.csc.index.npy", mmap_mode="r")
+        self.indices = np.load(directory / "indices.csc.index.npy", mmap_mode="r")
+        self.indptr = np.load(directory / "indptr.csc.index.npy")
+        self.vocab: dict[str, int] = json.loads((directory / "vocab.index.json").read_text(encoding="utf-8"))
+        params = json.loads((directory / "params.index.json").read_text(encoding="utf-8"))
+        if params.get("method", "lucene") != "lucene":
+            raise ValueError(f"unsupported bm25s method {params.get('method')!r} in {directory}")
+        self.num_docs = int(params["num_docs"])
+
+    def get_scores(self, tokens: Sequence[str]) -> np.ndarray:
+        scores = np.zeros(self.num_docs, dtype=np.float32)
+        for token in tokens:
+            index = self.vocab[token]
+            start, end = self.indptr[index], self.indptr[index + 1]
+            np.add.at(scores, self.indices[start:end], self.data[start:end])
+        return scores
+
+    def document_frequency(self, token: str) -> int:
+        index = self.vocab.get(token)
+        return 0 if index is None else int(self.indptr[index + 1] - self.indptr[index])
+
+
 class LexicalIndex:
     """bm25s index persisted under `directory`, rebuilt when the catalog generation moves on."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
-        self._retriever = None
+        self._retriever: Bm25Scores | None = None
         self._ids: list[str] = []
         self._sources: list[str] = []
         self._generation = -1
@@ -110,8 +141,7 @@ class LexicalIndex:
         (tmp / "ids.json").write_text(json.dumps({"generation": generation, "ids": ids, "sources": sources, "boilerplate": boilerplate}))
         shutil.rmtree(self.directory, ignore_errors=True)
         tmp.rename(self.directory)
-        self._retriever, self._ids, self._sources, self._generation = (retriever if corpus else None), ids, sources, generation
-        self.boilerplate = set(boilerplate)
+        self.load()
 
     def stored_generation(self) -> int:
         meta = self.directory / "ids.json"
@@ -125,15 +155,13 @@ class LexicalIndex:
 
     def load(self) -> bool:
         """Load the saved index; False when there is none."""
-        import bm25s
-
         meta_path = self.directory / "ids.json"
         if not meta_path.is_file():
             return False
         meta = json.loads(meta_path.read_text())
         self._ids, self._sources, self._generation = meta["ids"], meta["sources"], int(meta["generation"])
         self.boilerplate = set(meta.get("boilerplate", []))
-        self._retriever = bm25s.BM25.load(str(self.directory / "bm25")) if self._ids else None
+        self._retriever = Bm25Scores(self.directory / "bm25") if self._ids else None
         return True
 
     def ensure_current(self, generation: int, rows_factory) -> None:
@@ -153,7 +181,7 @@ class LexicalIndex:
     def search(self, query: str, k: int) -> list[LexicalHit]:
         if self._retriever is None or not self._ids:
             return []
-        tokens = [t for t in tokenize(query) if t in self._retriever.vocab_dict]
+        tokens = [t for t in tokenize(query) if t in self._retriever.vocab]
         if not tokens:
             return []
         k = min(k, len(self._ids))
@@ -173,11 +201,8 @@ class LexicalIndex:
         """Inverse document frequency of tokens over all chunks (unknown tokens get the maximum)."""
         n_docs = max(len(self._ids), 1)
         result: dict[str, float] = {}
-        vocab = self._retriever.vocab_dict if self._retriever is not None else {}
-        indptr = self._retriever.scores["indptr"] if self._retriever is not None else None
         for token in tokens:
-            index = vocab.get(token)
-            freq = int(indptr[index + 1] - indptr[index]) if index is not None and indptr is not None else 0
+            freq = self._retriever.document_frequency(token) if self._retriever is not None else 0
             result[token] = float(np.log(1.0 + (n_docs - freq + 0.5) / (freq + 0.5)))
         return result
 

@@ -1,5 +1,7 @@
 """BM25 tokenisation keeps identifiers whole, and the index finds documents by the identifiers users type."""
 
+from pathlib import Path
+
 from vectorstore.lexical import LexicalIndex, stem, tokenize
 
 
@@ -37,3 +39,25 @@ def test_index_search_and_rebuild(tmp_path):
     assert reloaded.size == 5 and reloaded.search("9903.01.63", 1)[0].chunk_id == "c1"
     reloaded.ensure_current(2, lambda: rows[:2])
     assert reloaded.size == 2
+
+
+def test_numpy_scores_match_bm25s(tmp_path):
+    """The query-time scorer (numpy only) gives bm25s's own scores, on paragraphs of real orders."""
+    import bm25s
+    import numpy as np
+
+    corpus = Path(__file__).resolve().parents[2] / "data" / "demo_corpus" / "eo2025" / "04-April"
+    rows = []
+    for path in sorted(corpus.glob("*.md"))[:12]:
+        for number, paragraph in enumerate(p for p in path.read_text(encoding="utf-8").split("\n\n") if len(p) > 80):
+            rows.append((f"{path.name}#{number}", path.name, path.stem, paragraph))
+    index = LexicalIndex(tmp_path / "lex")
+    index.build(rows, generation=1)
+    reference = bm25s.BM25.load(str(tmp_path / "lex" / "bm25"))
+    for query in ["Secretary of Commerce report within 90 days", "tariff duty heading 9903.01.63", "tariffs tariffs"]:
+        tokens = [t for t in tokenize(query) if t in reference.vocab_dict]
+        assert tokens
+        expected = reference.get_scores(tokens)
+        assert np.allclose(index._retriever.get_scores(tokens), expected, atol=1e-5)
+        hits = index.search(query, 5)
+        assert [hit.chunk_id for hit in hits] == [rows[i][0] for i in np.argsort(-expected, kind="stable")[:5]]

@@ -1,0 +1,163 @@
+"""Sentence candidates and selection of the extractive answerer, on small hand-made documents.
+
+The embedding here is a bag-of-words hash, a stand-in for the model so that the scores are
+predictable; the real model is exercised by tests/assistant/test_answers_demo.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.extractive import Candidate, ExtractiveAnswerer, _is_heading, _list_intros, _redundant
+from ingest.text import split_sentences
+from vectorstore.hits import RetrievedChunk
+from vectorstore.lexical import tokenize
+
+DOC = """# Executive Order 1: Ports
+
+**Purpose**
+
+Sec. 5. Shipbuilding.
+
+(b) The USTR shall consider proposing the following actions:
+    (i) tariffs on ship-to-shore cranes made with foreign components; and
+    (ii) tariffs on other cargo handling equipment.
+
+(c) Within 90 days of the date of this order, the Secretary shall submit a draft report to the Council.
+
+(d) Comments on the draft report shall be returned within 15 days of its submission.
+
+The Council shall meet every month to review port security.
+"""
+
+
+def bag_of_words(texts, batch_size=8):
+    vectors = np.zeros((len(texts), 64), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for term in tokenize(text):
+            vectors[row, hash(term) % 64] += 1.0
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-9)
+
+
+def uniform_idf(tokens):
+    return {token: 1.0 for token in tokens}
+
+
+@pytest.fixture()
+def answerer() -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: DOC if source == "ports.md" else None,
+                              idf=uniform_idf)
+
+
+def whole_document_chunk(heading: str = "") -> RetrievedChunk:
+    return RetrievedChunk(chunk_id="c1", source="ports.md", title="Executive Order 1: Ports", text=DOC,
+                          start=0, end=len(DOC), heading=heading, dense_score=0.5)
+
+
+def span_of(text: str, part: str) -> tuple[int, int]:
+    start = text.index(part)
+    return start, start + len(part)
+
+
+@pytest.mark.parametrize(
+    ("part", "expected"),
+    [
+        ("# Executive Order 1: Ports", True),
+        ("**Purpose**", True),
+        ("Sec. 5. Shipbuilding", False),  # ends with a full stop: read as a sentence
+        ("The Council shall meet every month to review port security.", False),
+        ("(ii) tariffs on other cargo handling equipment.", False),
+    ],
+)
+def test_is_heading(part, expected):
+    start, end = span_of(DOC, part)
+    assert _is_heading(DOC, start, end) is expected
+
+
+def test_short_line_without_closing_punctuation_is_a_heading():
+    text = "Intro.\nContinuing the Reduction of the Federal Bureaucracy\nBody text follows here."
+    assert _is_heading(text, *span_of(text, "Continuing the Reduction of the Federal Bureaucracy"))
+
+
+def test_list_items_know_their_introduction():
+    sentences = split_sentences(DOC)
+    intros = _list_intros(DOC, sentences)
+    items = {DOC[s:e].split()[0]: intros.get(i) for i, (s, e) in enumerate(sentences) if DOC[s:e].startswith("(")}
+    intro = span_of(DOC, "(b) The USTR shall consider proposing the following actions:")
+    assert items["(i)"] == intro  # "(i) …; and (ii) …" is one sentence
+    assert items["(b)"] is None and items["(c)"] is None and items["(d)"] is None
+
+
+def test_candidates_skip_headings_and_carry_list_context(answerer):
+    candidates = answerer.candidates([whole_document_chunk()])
+    texts = [c.text for c in candidates]
+    assert "# Executive Order 1: Ports" not in texts and "**Purpose**" not in texts
+    crane = next(c for c in candidates if c.text.startswith("(i) tariffs on ship-to-shore cranes"))
+    assert {"ustr", "consider"} <= crane.context
+    for candidate in candidates:
+        assert DOC[candidate.start : candidate.end] == candidate.text
+
+
+def test_the_best_candidate_holds_the_list_item_not_only_its_introduction(answerer):
+    question = "What cranes should the USTR consider tariffs on?"
+    vector = bag_of_words([question])[0]
+    ranked = answerer.score(question, vector, answerer.candidates([whole_document_chunk()]))
+    assert "ship-to-shore cranes" in ranked[0].text
+
+
+def candidate(part: str, score: float, matched: set[str]) -> Candidate:
+    """A scored candidate for `part` of DOC that matches the question terms `matched`."""
+    start, end = span_of(DOC, part)
+    return Candidate(chunk=whole_document_chunk(), start=start, end=end, text=part, chunk_rank=0,
+                     terms=set(tokenize(part)), matched=matched, score=score)
+
+
+def test_select_adds_a_close_second_sentence_and_skips_a_weak_one(answerer):
+    first = candidate("(c) Within 90 days of the date of this order, the Secretary shall submit a draft report to the Council.",
+                      1.0, {"draft", "report"})
+    close = candidate("(d) Comments on the draft report shall be returned within 15 days of its submission.",
+                      0.96, {"draft", "report"})
+    weak = candidate("The Council shall meet every month to review port security.", 0.5, {"council"})
+    chosen = answerer.select([weak, close, first], weights={"draft": 1.0, "report": 1.0, "council": 1.0})
+    assert chosen == [first, close]
+
+
+def test_select_adds_a_lower_sentence_only_for_new_question_terms(answerer):
+    first = candidate("(c) Within 90 days of the date of this order, the Secretary shall submit a draft report to the Council.",
+                      1.0, {"draft", "report"})
+    same_terms = candidate("(d) Comments on the draft report shall be returned within 15 days of its submission.",
+                           0.88, {"draft", "report"})
+    new_terms = candidate("The Council shall meet every month to review port security.", 0.88, {"security"})
+    weights = {"draft": 1.0, "report": 1.0, "security": 1.0}
+    assert answerer.select([first, same_terms, new_terms], weights=weights) == [first, new_terms]
+
+
+def test_select_never_quotes_overlapping_spans(answerer):
+    whole = candidate("(c) Within 90 days of the date of this order, the Secretary shall submit a draft report to the Council.",
+                      1.0, {"draft", "report"})
+    window = candidate("the Secretary shall submit a draft report", 0.99, {"secretary", "submit"})
+    assert _redundant(window, whole)
+    assert answerer.select([whole, window], weights={"draft": 1.0, "report": 1.0, "secretary": 1.0, "submit": 1.0}) == [whole]
+
+
+def test_answer_quotes_exact_spans_and_refuses_below_threshold(answerer):
+    chunk = whole_document_chunk()
+    question = "How many days do comments on the draft report take?"
+    answer = answerer.answer(question, [chunk], bag_of_words([question])[0])
+    assert not answer.refused and answer.citations
+    for citation in answer.citations:
+        assert DOC[citation.start : citation.end] == citation.quote
+    refused = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=10.0)
+    assert refused.refused and "Executive Order 1: Ports (ports.md)" in refused.answer
+
+
+def test_items_numbered_in_another_style_belong_to_an_enumerated_intro_without_indentation():
+    text = ("(b) The USTR shall consider the following actions:\n(i) tariffs on ship-to-shore cranes;\n"
+            "(ii) tariffs on other cargo handling equipment.\n(c) The Secretary shall report within 90 days.")
+    sentences = split_sentences(text)
+    intros = _list_intros(text, sentences)
+    intro = span_of(text, "(b) The USTR shall consider the following actions:")
+    labelled = {text[s:e].split()[0]: intros.get(i) for i, (s, e) in enumerate(sentences)}
+    assert labelled["(i)"] == intro and labelled["(c)"] is None
