@@ -163,6 +163,7 @@ def cmd_ask(args, settings) -> int:
     from assistant.core import build_assistant
 
     assistant = build_assistant(settings)
+    assistant.open_store_in_background()
     history = _load_history(args.history)
     if args.stream and not args.json:
         answer, streamed = None, []

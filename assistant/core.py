@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from functools import cached_property
 from pathlib import Path
@@ -259,6 +260,18 @@ class Assistant:
         from assistant.chain import PolicyRetriever
 
         return PolicyRetriever(assistant=self, k=self.settings.top_k)
+
+    def open_store_in_background(self) -> None:
+        """Open Chroma and load its vector index on another thread while the model loads: a one-shot
+        `policyqa ask` then waits for the slower of the two instead of both in turn."""
+
+        def open_store() -> None:
+            try:
+                self.store.warm()
+            except Exception:  # the question's own search reports any problem
+                log.debug("opening the store in the background failed", exc_info=True)
+
+        threading.Thread(target=open_store, name="policyqa-open-store", daemon=True).start()
 
     def warm_up(self) -> None:
         """Load the model, the store and the lexical index now rather than on the first question."""

@@ -68,7 +68,14 @@ class Candidate:
 
 @dataclass(slots=True)
 class ExtractiveConfig:
-    """Weights of the sentence score and the refusal threshold (calibrated on dev questions)."""
+    """Weights of the sentence score, the selection rules and the refusal threshold (tuned on the dev questions).
+
+    score = dense_weight·cosine(sentence, question) + lexical_weight·(idf-weighted share of the question's terms
+    in the sentence, `inherited_weight` for terms only in its heading or list introduction)
+    + chunk_weight·cosine(chunk, question) + rank_weight/(1 + chunk rank) + answer_type_bonus
+    − penalties for boilerplate, title-like and dangling (":"-ended) sentences.
+    Only the `dense_candidates` best by the cheap part of the score are embedded.
+    """
 
     dense_weight: float = 0.55
     lexical_weight: float = 0.45
@@ -78,14 +85,16 @@ class ExtractiveConfig:
     boilerplate_penalty: float = 0.15
     title_penalty: float = 0.15
     dangling_penalty: float = 0.1
-    keep_ratio: float = 0.85
-    refusal_threshold: float = 0.47
-    typed_keep_ratio: float = 0.7
-    dense_candidates: int = 8
     inherited_weight: float = 0.5
-    min_gain: float = 0.15
+    dense_candidates: int = 8
+    # selection: after the best sentence, others scoring ≥ keep_ratio·best join when they score ≥ close_ratio·best
+    # or add ≥ min_gain of the question's term weight, within max_words in all
+    keep_ratio: float = 0.85
     close_ratio: float = 0.95
+    min_gain: float = 0.15
+    typed_keep_ratio: float = 0.7
     max_words: int = 75
+    refusal_threshold: float = 0.45
 
 
 def display_text(quote: str) -> str:
@@ -270,10 +279,8 @@ def _required(question: str) -> list[tuple[str, re.Pattern]]:
     """The kinds of fact the question opens by asking for ("When …", "How long …", "What rate …"):
     an answer without one of them does not answer it."""
     opening = question[_LEAD_IN.match(question).end() :]
-    for name, asked, entity in _ANSWER_TYPES:
-        if _REQUIRED_OPENINGS[name].match(opening):
-            return [(name, entity)]
-    return []
+    entities = {name: entity for name, _, entity in _ANSWER_TYPES}
+    return [(name, entities[name]) for name, asked in _REQUIRED_OPENINGS.items() if asked.match(opening)][:1]
 
 
 _TERMINAL = ".!?:;\"”’)"

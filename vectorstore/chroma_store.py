@@ -128,6 +128,13 @@ class ChromaStore:
     def count(self) -> int:
         return int(self.collection.count())
 
+    def warm(self) -> None:
+        """Connect and load the vector index now (by a one-result query with a stored vector)."""
+        got = self.collection.get(limit=1, include=["embeddings"])
+        if got["ids"]:
+            self.collection.query(query_embeddings=np.asarray(got["embeddings"][:1], dtype=np.float32), n_results=1,
+                                  include=[])
+
     @property
     def location(self) -> str:
         """Where the vectors live, as recorded in the catalog: the server URL, or `embedded`."""

@@ -161,3 +161,14 @@ def test_items_numbered_in_another_style_belong_to_an_enumerated_intro_without_i
     intro = span_of(text, "(b) The USTR shall consider the following actions:")
     labelled = {text[s:e].split()[0]: intros.get(i) for i, (s, e) in enumerate(sentences)}
     assert labelled["(i)"] == intro and labelled["(c)"] is None
+
+
+def test_a_when_question_without_a_date_in_the_answer_is_refused(answerer):
+    chunk = whole_document_chunk()
+    question = "When does the Council meet to review port security?"
+    refused = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
+    assert refused.refused and "do not state the date" in refused.answer
+
+    question = "How long do commenters have to return comments on the draft report?"
+    answered = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
+    assert not answered.refused and "15 days" in answered.answer
