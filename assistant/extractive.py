@@ -56,6 +56,7 @@ class Candidate:
     terms: set[str] = field(default_factory=set)
     context: set[str] = field(default_factory=set)
     matched: set[str] = field(default_factory=set)
+    vector: np.ndarray | None = None
     dense: float = 0.0
     lexical: float = 0.0
     score: float = 0.0
@@ -94,6 +95,12 @@ class ExtractiveConfig:
     min_gain: float = 0.15
     typed_keep_ratio: float = 0.7
     max_words: int = 75
+    # a question in several parts ("…, and from when?"): each part left open gets the candidate that answers it best
+    # (scored against the part alone), if that scores ≥ part_keep_ratio·best; another document only when it answers
+    # the part better by part_new_source_margin; such answers may run to multi_part_max_words
+    part_keep_ratio: float = 0.7
+    multi_part_max_words: int = 100
+    part_new_source_margin: float = 0.1
     refusal_threshold: float = 0.45
 
 
@@ -179,9 +186,10 @@ class ExtractiveAnswerer:
             candidate.score = score
         shortlist = sorted(candidates, key=lambda c: -c.score)[: cfg.dense_candidates]
         if shortlist:
-            dense = self._embed_cached([display_text(c.text) for c in shortlist]) @ query_vector
-            for candidate, similarity in zip(shortlist, dense):
-                candidate.dense = float(similarity)
+            vectors = self._embed_cached([display_text(c.text) for c in shortlist])
+            for candidate, vector in zip(shortlist, vectors):
+                candidate.vector = vector
+                candidate.dense = float(vector @ query_vector)
                 candidate.score += cfg.dense_weight * candidate.dense
         shortlist.sort(key=lambda c: -c.score)
         return shortlist
@@ -198,8 +206,10 @@ class ExtractiveAnswerer:
             self._cache.popitem(last=False)
         return np.vstack([self._cache[t] for t in texts])
 
-    def select(self, candidates: list[Candidate], wanted: Sequence[re.Pattern] = (), weights: dict[str, float] | None = None) -> list[Candidate]:
-        """The best candidate, then up to two more that score nearly as well or add question terms it lacks."""
+    def select(self, candidates: list[Candidate], wanted: Sequence[re.Pattern] = (), weights: dict[str, float] | None = None,
+               parts: Sequence[str] = ()) -> list[Candidate]:
+        """The best candidate; for a question in several parts, the best answer to each part it leaves open;
+        then more that score nearly as well or add question terms, up to three in all."""
         ranked = sorted(candidates, key=lambda c: -c.score)
         if not ranked:
             return []
@@ -211,8 +221,13 @@ class ExtractiveAnswerer:
             typed = next((c for c in ranked[1:] if any(e.search(c.text) for e in wanted)), None)
             if typed is not None and typed.score >= self.config.typed_keep_ratio * best.score:
                 chosen.append(typed)
-        covered = set().union(*(c.matched for c in chosen))
         words = sum(c.words for c in chosen)
+        for part in parts if len(parts) > 1 else ():
+            pick = self._answer_to_part(part, ranked, chosen, weights, best.score, words)
+            if pick is not None and len(chosen) < MAX_SENTENCES:
+                chosen.append(pick)
+                words += pick.words
+        covered = set().union(*(c.matched for c in chosen))
         for candidate in ranked[1:]:
             if len(chosen) >= MAX_SENTENCES or candidate.score < self.config.keep_ratio * best.score:
                 break
@@ -230,6 +245,38 @@ class ExtractiveAnswerer:
         chosen.sort(key=lambda c: (c.chunk_rank, c.chunk.source, c.start))
         return chosen
 
+    def _answer_to_part(self, part: str, ranked: list[Candidate], chosen: list[Candidate], weights: dict[str, float],
+                        best_score: float, words: int) -> Candidate | None:
+        """The candidate that best answers one part of the question, when it is not chosen yet.
+
+        Candidates are scored against the part alone (its embedding, its terms, the kind of fact it asks for)."""
+        cfg = self.config
+        scored = [c for c in ranked if c.vector is not None]
+        if not scored:
+            return None
+        part_vector = self._embed_cached([part])[0]
+        terms = set(tokenize(part))
+        total = sum(weights.get(t, 0.0) for t in terms) or 1.0
+        kinds = _wanted(part)
+
+        def part_score(candidate: Candidate) -> float:
+            coverage = sum(weights.get(t, 0.0) for t in terms & (candidate.terms | candidate.context)) / total
+            typed = cfg.answer_type_bonus if kinds and any(kind.search(candidate.text) for kind in kinds) else 0.0
+            return cfg.dense_weight * float(candidate.vector @ part_vector) + cfg.lexical_weight * coverage + typed
+
+        top = max(scored, key=part_score)
+        sources = {c.chunk.source for c in chosen}
+        if top.chunk.source not in sources:
+            # another document must answer the part clearly better than the documents already quoted
+            same = [c for c in scored if c.chunk.source in sources]
+            if same and part_score(top) < max(map(part_score, same)) + cfg.part_new_source_margin:
+                top = max(same, key=part_score)
+        if top in chosen or any(_redundant(top, other) for other in chosen):
+            return None
+        if top.score < cfg.part_keep_ratio * best_score or words + top.words > cfg.multi_part_max_words:
+            return None
+        return top
+
     def answer(
         self,
         question: str,
@@ -239,7 +286,7 @@ class ExtractiveAnswerer:
         threshold: float | None = None,
     ) -> Answer:
         candidates = self.score(question, query_vector, self.candidates(chunks), context_terms)
-        chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))))
+        chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))), question_parts(question))
         threshold = self.config.refusal_threshold if threshold is None else threshold
         if not chosen or max(c.score for c in chosen) < threshold:
             return refusal(question, chunks)
@@ -260,6 +307,18 @@ class ExtractiveAnswerer:
                 shown += " …"
             parts.append(f"{shown} [{n}]")
         return Answer(question=question, answer=" ".join(parts), citations=citations, refused=False, mode="extractive")
+
+
+_WH = r"(?:(?:within|by|for|in|on|from|since|until|to|at|under|after|before)\s+)?(?:what|when|which|who|whom|how|why|where)\b"
+_PART_BREAK = re.compile(
+    r"[;?]\s+|,?\s+and\s+(?=" + _WH + r"|(?:whether|does|do|did|is|are|was|were|can)\b)|,\s+(?=" + _WH + ")",
+    re.I,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """The sub-questions of a question that asks several things ("Who must act, how quickly, and from when?")."""
+    return [part.strip(" ,?") for part in _PART_BREAK.split(question) if part and part.strip(" ,?")]
 
 
 def _redundant(candidate: Candidate, other: Candidate) -> bool:

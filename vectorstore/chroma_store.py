@@ -140,7 +140,7 @@ class ChromaStore:
         """Where the vectors live, as recorded in the catalog: the server URL, or `embedded`."""
         return self.url or "embedded"
 
-    def copy_from(self, other: "ChromaStore", on_batch=None) -> int:
+    def copy_from(self, other: "ChromaStore") -> int:
         """Copy every vector, text and metadata of `other` into this collection (no re-embedding); returns the count."""
         copied, page = 0, min(self.max_batch, other.max_batch, 5000)
         offset = 0
@@ -152,8 +152,6 @@ class ChromaStore:
                                    metadatas=got["metadatas"])
             copied += len(got["ids"])
             offset += len(got["ids"])
-            if on_batch:
-                on_batch(len(got["ids"]))
 
     def search(self, vector: np.ndarray, k: int, sources: Sequence[str] | None = None) -> list[DenseHit]:
         """Nearest chunks by cosine similarity, optionally restricted to some sources."""

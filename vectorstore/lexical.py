@@ -92,7 +92,7 @@ class Bm25Scores:
         for token in tokens:
             index = self.vocab[token]
             start, end = self.indptr[index], self.indptr[index + 1]
-            np.add.at(scores, self.indices[start:end], self.data[start:end])
+            scores[self.indices[start:end]] += self.data[start:end]  # a column has each document at most once
         return scores
 
     def document_frequency(self, token: str) -> int:
@@ -105,7 +105,7 @@ class LexicalIndex:
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
-        self._retriever: Bm25Scores | None = None
+        self._scores: Bm25Scores | None = None
         self._ids: list[str] = []
         self._sources: list[str] = []
         self._generation = -1
@@ -161,7 +161,7 @@ class LexicalIndex:
         meta = json.loads(meta_path.read_text())
         self._ids, self._sources, self._generation = meta["ids"], meta["sources"], int(meta["generation"])
         self.boilerplate = set(meta.get("boilerplate", []))
-        self._retriever = Bm25Scores(self.directory / "bm25") if self._ids else None
+        self._scores = Bm25Scores(self.directory / "bm25") if self._ids else None
         return True
 
     def ensure_current(self, generation: int, rows_factory) -> None:
@@ -179,13 +179,13 @@ class LexicalIndex:
         return len(self._ids)
 
     def search(self, query: str, k: int) -> list[LexicalHit]:
-        if self._retriever is None or not self._ids:
+        if self._scores is None or not self._ids:
             return []
-        tokens = [t for t in tokenize(query) if t in self._retriever.vocab]
+        tokens = [t for t in tokenize(query) if t in self._scores.vocab]
         if not tokens:
             return []
         k = min(k, len(self._ids))
-        scores = self._retriever.get_scores(tokens)
+        scores = self._scores.get_scores(tokens)
         if k < len(scores):
             top = np.argpartition(-scores, k - 1)[:k]
         else:
@@ -202,7 +202,7 @@ class LexicalIndex:
         n_docs = max(len(self._ids), 1)
         result: dict[str, float] = {}
         for token in tokens:
-            freq = self._retriever.document_frequency(token) if self._retriever is not None else 0
+            freq = self._scores.document_frequency(token) if self._scores is not None else 0
             result[token] = float(np.log(1.0 + (n_docs - freq + 0.5) / (freq + 0.5)))
         return result
 

@@ -172,3 +172,26 @@ def test_a_when_question_without_a_date_in_the_answer_is_refused(answerer):
     question = "How long do commenters have to return comments on the draft report?"
     answered = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
     assert not answered.refused and "15 days" in answered.answer
+
+
+def test_question_parts():
+    from assistant.extractive import question_parts
+
+    assert question_parts("Who must produce the strategy, how quickly, and which earlier strategy is it built on?") == [
+        "Who must produce the strategy", "how quickly", "which earlier strategy is it built on"]
+    assert question_parts("How was potash treated, and from when?") == ["How was potash treated", "from when"]
+    assert question_parts("What tariffs apply to Canada and Mexico?") == ["What tariffs apply to Canada and Mexico"]
+
+
+def test_each_part_of_a_two_part_question_gets_its_sentence():
+    from assistant.extractive import ExtractiveConfig, question_parts
+
+    question = "Within how many days are comments on the draft report returned, and which equipment may get tariffs?"
+    assert question_parts(question) == ["Within how many days are comments on the draft report returned",
+                                        "which equipment may get tariffs"]
+    # the bag-of-words stand-in scores the list item far below the best sentence, hence the low ratio here
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: DOC, idf=uniform_idf,
+                                  config=ExtractiveConfig(part_keep_ratio=0.3))
+    answer = answerer.answer(question, [whole_document_chunk()], bag_of_words([question])[0], threshold=0.0)
+    assert "ship-to-shore cranes" in answer.answer or "cargo handling equipment" in answer.answer
+    assert "15 days" in answer.answer

@@ -58,6 +58,6 @@ def test_numpy_scores_match_bm25s(tmp_path):
         tokens = [t for t in tokenize(query) if t in reference.vocab_dict]
         assert tokens
         expected = reference.get_scores(tokens)
-        assert np.allclose(index._retriever.get_scores(tokens), expected, atol=1e-5)
+        assert np.allclose(index._scores.get_scores(tokens), expected, atol=1e-5)
         hits = index.search(query, 5)
         assert [hit.chunk_id for hit in hits] == [rows[i][0] for i in np.argsort(-expected, kind="stable")[:5]]
