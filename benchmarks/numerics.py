@@ -60,6 +60,8 @@ def main() -> int:
     parser.add_argument("--only", nargs="+", choices=list(CONFIGURATIONS), default=list(CONFIGURATIONS))
     args = parser.parse_args()
 
+    import numpy as np
+
     from assistant.evaluation import load_questions
 
     questions = load_questions(args.questions)
@@ -80,7 +82,8 @@ def main() -> int:
         print(f"{metric:22s}{cells}{max(diffs, default=0.0):>14.3f}")
     print(f"{'ingest (s)':22s}" + "".join(f"{outcomes[n]['ingest_seconds']:>14.1f}" for n in names))
     for name in names[1:]:
-        cosine = (outcomes[name]["sample_vectors"] * reference["sample_vectors"]).sum(axis=1)
+        ours, theirs = outcomes[name]["sample_vectors"], reference["sample_vectors"]
+        cosine = (ours * theirs).sum(axis=1) / (np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1))
         print(f"  * {name} ({outcomes[name]['backend']}, {outcomes[name]['dtype']}): cosine to torch-fp32 on "
               f"{len(cosine)} chunk texts: mean {cosine.mean():.5f}, min {cosine.min():.5f}")
     return 0

@@ -116,6 +116,8 @@ class LexicalIndex:
         """Index (chunk_id, source, title, text) rows and save them."""
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.NOTSET)  # bm25s sets DEBUG on import; follow the app's logging
+
         from ingest.text import split_sentences
 
         ids, sources, corpus = [], [], []
