@@ -44,7 +44,7 @@ _LEAD_IN = re.compile(r"^\W*((and|so|but|then|also|ok|okay)\b[\s,]*)*", re.I)
 _WINDOW_WORDS = 30
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)  # compared by identity: it carries a numpy vector
 class Candidate:
     """A sentence (or clause of a long sentence) that could be quoted."""
 

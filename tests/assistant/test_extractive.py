@@ -114,29 +114,29 @@ def candidate(part: str, score: float, matched: set[str]) -> Candidate:
                      terms=set(tokenize(part)), matched=matched, score=score)
 
 
+REPORT_DUE = "(c) Within 90 days of the date of this order, the Secretary shall submit a draft report to the Council."
+COMMENTS_DUE = "(d) Comments on the draft report shall be returned within 15 days of its submission."
+COUNCIL_MEETS = "The Council shall meet every month to review port security."
+
+
 def test_select_adds_a_close_second_sentence_and_skips_a_weak_one(answerer):
-    first = candidate("(c) Within 90 days of the date of this order, the Secretary shall submit a draft report to the Council.",
-                      1.0, {"draft", "report"})
-    close = candidate("(d) Comments on the draft report shall be returned within 15 days of its submission.",
-                      0.96, {"draft", "report"})
-    weak = candidate("The Council shall meet every month to review port security.", 0.5, {"council"})
+    first = candidate(REPORT_DUE, 1.0, {"draft", "report"})
+    close = candidate(COMMENTS_DUE, 0.96, {"draft", "report"})
+    weak = candidate(COUNCIL_MEETS, 0.5, {"council"})
     chosen = answerer.select([weak, close, first], weights={"draft": 1.0, "report": 1.0, "council": 1.0})
     assert chosen == [first, close]
 
 
 def test_select_adds_a_lower_sentence_only_for_new_question_terms(answerer):
-    first = candidate("(c) Within 90 days of the date of this order, the Secretary shall submit a draft report to the Council.",
-                      1.0, {"draft", "report"})
-    same_terms = candidate("(d) Comments on the draft report shall be returned within 15 days of its submission.",
-                           0.88, {"draft", "report"})
-    new_terms = candidate("The Council shall meet every month to review port security.", 0.88, {"security"})
+    first = candidate(REPORT_DUE, 1.0, {"draft", "report"})
+    same_terms = candidate(COMMENTS_DUE, 0.88, {"draft", "report"})
+    new_terms = candidate(COUNCIL_MEETS, 0.88, {"security"})
     weights = {"draft": 1.0, "report": 1.0, "security": 1.0}
     assert answerer.select([first, same_terms, new_terms], weights=weights) == [first, new_terms]
 
 
 def test_select_never_quotes_overlapping_spans(answerer):
-    whole = candidate("(c) Within 90 days of the date of this order, the Secretary shall submit a draft report to the Council.",
-                      1.0, {"draft", "report"})
+    whole = candidate(REPORT_DUE, 1.0, {"draft", "report"})
     window = candidate("the Secretary shall submit a draft report", 0.99, {"secretary", "submit"})
     assert _redundant(window, whole)
     assert answerer.select([whole, window], weights={"draft": 1.0, "report": 1.0, "secretary": 1.0, "submit": 1.0}) == [whole]
