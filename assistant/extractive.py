@@ -198,7 +198,8 @@ class ExtractiveAnswerer:
         """Sentence vectors with an LRU cache: the same passages come back for related questions."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            for text, vector in zip(missing, self.embed(missing, batch_size=64)):
+            # small length-sorted batches: a few short sentences pad less than one batch of all
+            for text, vector in zip(missing, self.embed(missing, batch_size=4)):
                 self._cache[text] = vector
         for text in texts:
             self._cache.move_to_end(text)
