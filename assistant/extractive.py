@@ -224,8 +224,10 @@ class ExtractiveAnswerer:
                 chosen.append(typed)
         words = sum(c.words for c in chosen)
         for part in parts if len(parts) > 1 else ():
+            if len(chosen) >= MAX_SENTENCES:
+                break
             pick = self._answer_to_part(part, ranked, chosen, weights, best.score, words)
-            if pick is not None and len(chosen) < MAX_SENTENCES:
+            if pick is not None:
                 chosen.append(pick)
                 words += pick.words
         covered = set().union(*(c.matched for c in chosen))
