@@ -83,6 +83,7 @@ class Assistant:
             idf=self.lexical.idf,
             is_boilerplate=self.lexical.is_boilerplate,
             config=config,
+            mentioned=self.lexical.mentions,
         )
 
     # ingest -------------------------------------------------------------------
@@ -230,7 +231,10 @@ class Assistant:
 
     def _answer_events(self, question, turns, query, result, top, use_llm: bool) -> Iterator[str | Answer]:
         """The answering step after retrieval: text pieces, then the Answer with its retrieval attached."""
-        extractive = lambda: self.extractive.answer(question, top, result.query_vector, query.context_terms)  # noqa: E731
+        def extractive() -> Answer:
+            passages = top + self.retriever.neighbours(result, len(top), self.settings.expand_documents)
+            return self.extractive.answer(question, passages, result.query_vector, query.context_terms)
+
         if use_llm:
             answer = None
             for event in self.llm_answerer.stream(question, turns, top, result.query_vector, fallback=extractive):

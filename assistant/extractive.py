@@ -53,8 +53,8 @@ class Candidate:
     end: int
     text: str
     chunk_rank: int
-    terms: set[str] = field(default_factory=set)
-    context: set[str] = field(default_factory=set)
+    terms: frozenset[str] = frozenset()
+    context: frozenset[str] = frozenset()
     matched: set[str] = field(default_factory=set)
     vector: np.ndarray | None = None
     dense: float = 0.0
@@ -65,6 +65,19 @@ class Candidate:
     @property
     def words(self) -> int:
         return len(self.text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """What a chunk offers to quote, before any question: a span, its terms and context."""
+
+    start: int
+    end: int
+    quote: str
+    key: str  # display text, lowercased: the same sentence in two passages is offered once
+    terms: frozenset[str]
+    context: frozenset[str]
+    title_like: bool
 
 
 @dataclass(slots=True)
@@ -119,42 +132,76 @@ class ExtractiveAnswerer:
         idf: Callable[[Sequence[str]], dict[str, float]],
         is_boilerplate: Callable[[str], bool] = lambda sentence: False,
         config: ExtractiveConfig | None = None,
+        mentioned: Callable[[str], bool] = lambda term: True,
     ) -> None:
         self.embed = embed
         self.document_text = document_text
         self.idf = idf
         self.is_boilerplate = is_boilerplate
+        self.mentioned = mentioned
         self.config = config or ExtractiveConfig()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._abbreviations: OrderedDict[tuple[str, int], dict[str, str]] = OrderedDict()
+        self._units_cache: OrderedDict[tuple[str, int, int], list[_Unit]] = OrderedDict()
+
+    def abbreviations_of(self, source: str, text: str) -> dict[str, str]:
+        key = (source, hash(text))
+        found = self._abbreviations.get(key)
+        if found is None:
+            found = self._abbreviations[key] = abbreviations(text)
+            while len(self._abbreviations) > 256:
+                self._abbreviations.popitem(last=False)
+        return found
 
     def candidates(self, chunks: Sequence[RetrievedChunk]) -> list[Candidate]:
         found: list[Candidate] = []
         seen: set[str] = set()
         for rank, chunk in enumerate(chunks):
-            text = self.document_text(chunk.source)
-            if text is None:
-                continue
-            sentences = split_sentences(text, chunk.start, chunk.end)
-            title_terms = set(tokenize(chunk.title))
-            heading_terms = set(tokenize(chunk.heading))
-            intros = _list_intros(text, sentences)
-            for index, (start, end) in enumerate(sentences + _lists(text, sentences)):
-                if _is_heading(text, start, end):
+            for unit in self._units(chunk):
+                if unit.key in seen:
                     continue
-                intro = intros.get(index)
-                context = heading_terms | (set(tokenize(text[intro[0]:intro[1]])) if intro else set())
-                for s, e in _answer_units(text, start, end):
-                    s, e = strip_span(text, s, e)
-                    quote = text[s:e]
-                    shown = display_text(quote)
-                    if len(shown.split()) < 4 or shown.lower() in seen:
-                        continue
-                    seen.add(shown.lower())
-                    terms = set(tokenize(shown))
-                    found.append(Candidate(chunk=chunk, start=s, end=e, text=quote, chunk_rank=rank, terms=terms,
-                                           context=context - terms,
-                                           title_like=len(terms & title_terms) >= 0.8 * max(len(terms), 1)))
+                seen.add(unit.key)
+                found.append(Candidate(chunk=chunk, start=unit.start, end=unit.end, text=unit.quote, chunk_rank=rank,
+                                       terms=unit.terms, context=unit.context,
+                                       title_like=unit.title_like))
         return found
+
+    def _units(self, chunk: RetrievedChunk) -> list[_Unit]:
+        """The quotable units of a chunk, cached: the same passages come back for related questions."""
+        # the id hashes the chunk's source and text; the same text can move within an edited document
+        key = (chunk.chunk_id, chunk.start, chunk.end)
+        cached = self._units_cache.get(key)
+        if cached is not None:
+            self._units_cache.move_to_end(key)
+            return cached
+        text = self.document_text(chunk.source)
+        if text is None:
+            return []
+        units: list[_Unit] = []
+        sentences = split_sentences(text, chunk.start, chunk.end)
+        title_terms = set(tokenize(chunk.title))
+        heading_terms = set(tokenize(chunk.heading))
+        intros = _list_intros(text, sentences)
+        defined = self.abbreviations_of(chunk.source, text)
+        for index, (start, end) in enumerate(sentences + _lists(text, sentences)):
+            if _is_heading(text, start, end):
+                continue
+            intro = intros.get(index)
+            context = heading_terms | (set(tokenize(text[intro[0]:intro[1]])) if intro else set())
+            for s, e in _answer_units(text, start, end):
+                s, e = strip_span(text, s, e)
+                quote = text[s:e]
+                shown = display_text(quote)
+                if len(shown.split()) < 4:
+                    continue
+                # the terms count an abbreviation's long form too; the sentence is embedded as written
+                terms = frozenset(tokenize(spell_out(shown, defined)))
+                units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
+                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1)))
+        self._units_cache[key] = units
+        while len(self._units_cache) > 4096:
+            self._units_cache.popitem(last=False)
+        return units
 
     def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset()) -> list[Candidate]:
         """Score candidates: a cheap lexical pass for all, then embeddings for the most promising few.
@@ -288,6 +335,9 @@ class ExtractiveAnswerer:
         context_terms: set[str] = frozenset(),
         threshold: float | None = None,
     ) -> Answer:
+        unknown = [term for term in identifiers(question) if not self.mentioned(term)]
+        if unknown:
+            return refusal(question, chunks, f"No document mentions {', '.join(unknown)}.")
         candidates = self.score(question, query_vector, self.candidates(chunks), context_terms)
         chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))), question_parts(question))
         threshold = self.config.refusal_threshold if threshold is None else threshold
@@ -319,9 +369,67 @@ _PART_BREAK = re.compile(
 )
 
 
+def identifiers(question: str) -> list[str]:
+    """Numbers a user types to name a thing exactly (an order, a proclamation, a tariff heading): tokens that
+    start with a digit and hold at least three digits, e.g. "14257", "9903.01.63"."""
+    return [t for t in dict.fromkeys(tokenize(question)) if t[0].isdigit() and sum(ch.isdigit() for ch in t) >= 3]
+
+
 def question_parts(question: str) -> list[str]:
     """The sub-questions of a question that asks several things ("Who must act, how quickly, and from when?")."""
     return [part.strip(" ,?") for part in _PART_BREAK.split(question) if part and part.strip(" ,?")]
+
+
+_DEFINED_ABBREVIATION = re.compile(r"\(\s*(?:the\s+)?[“\"']?([A-Z][A-Za-z]*[A-Z])(s?)[”\"']?\s*\)")
+_SMALL_WORDS = {"of", "and", "the", "for", "on", "in", "to", "&"}
+
+
+def abbreviations(text: str) -> dict[str, str]:
+    """Abbreviations a document defines, as "Central Bank Digital Currencies (CBDCs)": {"cbdc": "Central Bank …"}.
+
+    The long form is accepted only when the initials of its words spell the abbreviation, so "(the Act)" or a
+    parenthetical aside is not taken for a definition."""
+    found: dict[str, str] = {}
+    for match in _DEFINED_ABBREVIATION.finditer(text):
+        letters = [ch for ch in match.group(1) if ch.isupper()]
+        words = re.findall(r"[\w’'&-]+", text[max(0, match.start() - 200) : match.start()])
+        picked: list[str] = []
+        capitals = 0
+        for word in reversed(words):
+            if capitals == len(letters):
+                break
+            if word.lower() in _SMALL_WORDS and picked:
+                picked.append(word)
+                continue
+            if not word[0].isupper():
+                break
+            picked.append(word)
+            capitals += 1
+        initials = [w[0] for w in reversed(picked) if w.lower() not in _SMALL_WORDS]
+        if initials == letters:
+            found.setdefault(match.group(1).lower(), " ".join(reversed(picked)))
+    return found
+
+
+_ABBREVIATION_USE = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])(s?)\b")
+
+
+def spell_out(sentence: str, defined: dict[str, str]) -> str:
+    """The sentence with each abbreviation its document defines followed, at its first use, by the long form
+    ("CBDCs" -> "CBDCs (Central Bank Digital Currencies)"), so a question that uses either form finds it."""
+    if not defined:
+        return sentence
+
+    done: set[str] = set()
+
+    def expand(match: re.Match) -> str:
+        long_form = defined.get(match.group(1).lower())
+        if long_form is None or long_form in done or long_form.lower() in sentence.lower():
+            return match.group(0)
+        done.add(long_form)
+        return f"{match.group(0)} ({long_form})"
+
+    return _ABBREVIATION_USE.sub(expand, sentence)
 
 
 def _redundant(candidate: Candidate, other: Candidate) -> bool:

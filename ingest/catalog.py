@@ -15,7 +15,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from ingest.records import Chunk, Document, PageSpan
 
@@ -252,6 +252,15 @@ class Catalog:
                 f'SELECT chunk_id, source, start, "end", heading, page FROM chunks WHERE chunk_id IN ({marks})', part
             ):
                 found[row[0]] = StoredChunk(*row)
+        return found
+
+    @_locked
+    def chunks_of_sources(self, sources: Sequence[str]) -> list[StoredChunk]:
+        """Every chunk of the given documents, in document order."""
+        found: list[StoredChunk] = []
+        for source in sources:
+            found.extend(StoredChunk(*row) for row in self.conn.execute(
+                'SELECT chunk_id, source, start, "end", heading, page FROM chunks WHERE source=? ORDER BY ord', (source,)))
         return found
 
     @_locked

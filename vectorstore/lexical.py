@@ -6,6 +6,7 @@ stay whole tokens here, so they find their documents even when embeddings blur t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -32,6 +33,7 @@ STOPWORDS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light English suffix stripper: enough to match plurals and simple verb forms."""
     if len(word) <= 3 or not word.isalpha():
@@ -198,6 +200,10 @@ class LexicalIndex:
     def is_boilerplate(self, sentence: str) -> bool:
         """True for sentences found in many documents (authority clauses, general provisions)."""
         return sentence_key(sentence) in self.boilerplate
+
+    def mentions(self, token: str) -> bool:
+        """Whether any chunk contains the (tokenized) term; True when there is no index to ask."""
+        return self._scores is None or self._scores.document_frequency(token) > 0
 
     def idf(self, tokens: Iterable[str]) -> dict[str, float]:
         """Inverse document frequency of tokens over all chunks (unknown tokens get the maximum)."""

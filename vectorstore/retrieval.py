@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ingest.catalog import Catalog
+from ingest.catalog import Catalog, StoredChunk
 from vectorstore.chroma_store import ChromaStore
 from vectorstore.embeddings import Embedder
 from vectorstore.hits import RetrievedChunk
@@ -88,21 +88,38 @@ class HybridRetriever:
         if missing:
             for cid, vec in self.store.vectors(missing).items():
                 dense_sim[cid] = float(np.dot(vec, vector))
-        chunks = []
-        for cid in ranked:
-            row = stored[cid]
-            text = self.document_text(row.source)
-            if text is None:
+        chunks = [self._retrieved(stored[cid], fused[cid], dense_sim.get(cid), lexical_score.get(cid)) for cid in ranked]
+        return RetrievalResult(chunks=[c for c in chunks if c is not None], query_vector=vector)
+
+    def _retrieved(self, row: StoredChunk, score: float, dense: float | None, lexical: float | None) -> RetrievedChunk | None:
+        text = self.document_text(row.source)
+        if text is None:
+            return None
+        title, date = self.catalog.title_date(row.source)
+        return RetrievedChunk(
+            chunk_id=row.chunk_id, source=row.source, title=title, text=text[row.start : row.end], start=row.start,
+            end=row.end, heading=row.heading, page=row.page, date=date, score=score, dense_score=dense, lexical_score=lexical,
+        )
+
+    def neighbours(self, result: RetrievalResult, k: int, documents: int) -> list[RetrievedChunk]:
+        """The other chunks of the best `documents` documents among the top k, in document order.
+
+        The sentence that answers is often a few paragraphs away from the passage that matched best (a rate
+        stated in the section after the one that names the goods), so the answerer reads those documents whole.
+        Chunks that retrieval did not rank carry no scores: the answerer weighs them by their sentences alone.
+        """
+        top = result.chunks[:k]
+        sources = distinct_sources(top)[:documents]
+        have = {chunk.chunk_id for chunk in top}
+        ranked = {chunk.chunk_id: chunk for chunk in result.chunks[k:]}
+        extra = []
+        for row in self.catalog.chunks_of_sources(sources):
+            if row.chunk_id in have:
                 continue
-            info_title, info_date = self.catalog.title_date(row.source)
-            chunks.append(
-                RetrievedChunk(
-                    chunk_id=cid, source=row.source, title=info_title, text=text[row.start : row.end],
-                    start=row.start, end=row.end, heading=row.heading, page=row.page, date=info_date,
-                    score=fused[cid], dense_score=dense_sim.get(cid), lexical_score=lexical_score.get(cid),
-                )
-            )
-        return RetrievalResult(chunks=chunks, query_vector=vector)
+            chunk = ranked.get(row.chunk_id) or self._retrieved(row, 0.0, None, None)
+            if chunk is not None:
+                extra.append(chunk)
+        return extra
 
 
 def distinct_sources(chunks: Sequence[RetrievedChunk]) -> list[str]:

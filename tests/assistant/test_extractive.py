@@ -195,3 +195,54 @@ def test_each_part_of_a_two_part_question_gets_its_sentence():
     answer = answerer.answer(question, [whole_document_chunk()], bag_of_words([question])[0], threshold=0.0)
     assert "ship-to-shore cranes" in answer.answer or "cargo handling equipment" in answer.answer
     assert "15 days" in answer.answer
+
+
+def test_abbreviations_are_read_from_their_definitions_only():
+    from assistant.extractive import abbreviations
+
+    text = ("The risks of Central Bank Digital Currencies (CBDCs) are real. The Office of Management and Budget "
+            "(OMB) shall report. This order (the Order) and the Act (“Act”) define nothing.")
+    assert abbreviations(text) == {"cbdc": "Central Bank Digital Currencies", "omb": "Office of Management and Budget"}
+
+
+def test_an_abbreviation_is_spelled_out_where_it_is_used_but_not_where_it_is_defined():
+    from assistant.extractive import spell_out
+
+    defined = {"cbdc": "Central Bank Digital Currencies"}
+    assert spell_out("Agencies shall not issue CBDCs.", defined) == (
+        "Agencies shall not issue CBDCs (Central Bank Digital Currencies).")
+    defining = "The risks of Central Bank Digital Currencies (CBDCs) are real."
+    assert spell_out(defining, defined) == defining
+
+
+def test_a_question_in_long_form_finds_the_sentence_that_uses_the_abbreviation():
+    text = ("Sec. 1. Purpose. This order protects Americans from Central Bank Digital Currencies (CBDCs).\n\n"
+            "Sec. 2. Prohibition. Agencies are hereby prohibited from undertaking any action to establish CBDCs.\n\n"
+            "Sec. 3. Reports. The working group shall report within 180 days on digital asset markets.")
+    chunk = RetrievedChunk(chunk_id="d1", source="cbdc.md", title="Digital assets", text=text, start=0, end=len(text))
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    question = "May agencies establish a central bank digital currency?"
+    found = answerer.score(question, bag_of_words([question])[0], answerer.candidates([chunk]))
+    prohibition = next(c for c in found if "prohibited" in c.text)
+    assert {"central", "bank", "digital"} <= prohibition.matched
+    assert prohibition.text == text[prohibition.start : prohibition.end]  # the quote stays verbatim
+
+
+def test_identifiers_are_numbers_typed_to_name_a_thing():
+    from assistant.extractive import identifiers
+
+    assert identifiers("Does EO 14257 list heading 9903.01.63 in section 3(b) on March 6?") == ["14257", "9903.01.63"]
+
+
+def test_a_question_about_an_identifier_no_document_mentions_is_refused():
+    text = "Sec. 1. Executive Order 14257 sets a duty of 10 percent on imports."
+    chunk = RetrievedChunk(chunk_id="d1", source="eo.md", title="Duties", text=text, start=0, end=len(text))
+    known = set(tokenize(text))
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf,
+                                  mentioned=lambda term: term in known)
+    question = "What duty does Executive Order 14999 set on imports?"
+    refused = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
+    assert refused.refused and "No document mentions 14999" in refused.answer
+    question = "What duty does Executive Order 14257 set on imports?"
+    answered = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
+    assert not answered.refused and "10 percent" in answered.answer
