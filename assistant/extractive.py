@@ -20,6 +20,7 @@ from vectorstore.lexical import tokenize
 MAX_ANSWER_WORDS = 60
 MAX_SENTENCES = 3
 _LONG_SENTENCE_WORDS = 55
+_LIST_WORDS = 80
 _MARKUP = re.compile(r"\*\*|^#+\s*|^[-*+]\s+", re.MULTILINE)
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred|thousand|million|billion|trillion"
 _MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
@@ -184,12 +185,13 @@ class ExtractiveAnswerer:
         heading_terms = set(tokenize(chunk.heading))
         intros = _list_intros(text, sentences)
         defined = self.abbreviations_of(chunk.source, text)
-        for index, (start, end) in enumerate(sentences + _lists(text, sentences)):
+        spans = [(start, end, intros.get(index)) for index, (start, end) in enumerate(sentences)]
+        for start, end, intro in spans + _lists(text, sentences):
             if _is_heading(text, start, end):
                 continue
-            intro = intros.get(index)
             context = heading_terms | (set(tokenize(text[intro[0]:intro[1]])) if intro else set())
-            for s, e in _answer_units(text, start, end):
+            whole_list = intro is not None and end > intro[1] and text[start:end].count("\n") > 0
+            for s, e in [(start, end)] if whole_list else _answer_units(text, start, end):
                 s, e = strip_span(text, s, e)
                 quote = text[s:e]
                 shown = display_text(quote)
@@ -520,23 +522,31 @@ def _indent(text: str, start: int) -> int:
 _LIST_ITEM = re.compile(r"^\s*(\(?[A-Za-z0-9]{1,5}\)|[-*•]|\d{1,2}\.)\s")
 
 
-def _lists(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """A sentence that introduces a list (ends with `:`) joined with the items that follow it, within the word limit."""
-    joined: list[tuple[int, int]] = []
+def _lists(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int, tuple[int, int]]]:
+    """Lists quoted whole: (start, end, introduction) for a sentence that ends with `:` joined with the items
+    that follow it, and for the items alone (what a "which ..." question asks for), each within the word limit."""
+    joined: list[tuple[int, int, tuple[int, int]]] = []
     for index, (start, end) in enumerate(sentences):
         if not text[start:end].rstrip().endswith(":"):
             continue
-        last = None
-        words = len(text[start:end].split())
+        items = []
         for item_start, item_end in sentences[index + 1 :]:
             if not _is_child_item(text, (start, end), (item_start, item_end)):
                 break
+            items.append((item_start, item_end))
+        intro_words = len(text[start:end].split())
+        with_intro = items_only = None
+        words = 0
+        for item_start, item_end in items:
             words += len(text[item_start:item_end].split())
-            if words > MAX_ANSWER_WORDS:
-                break
-            last = item_end
-        if last is not None:
-            joined.append((start, last))
+            if intro_words + words <= MAX_ANSWER_WORDS:
+                with_intro = item_end
+            if words <= _LIST_WORDS:
+                items_only = item_end
+        if with_intro is not None:
+            joined.append((start, with_intro, (start, end)))
+        if items_only is not None and len(items) > 1:
+            joined.append((items[0][0], items_only, (start, end)))
     return joined
 
 

@@ -246,3 +246,19 @@ def test_a_question_about_an_identifier_no_document_mentions_is_refused():
     question = "What duty does Executive Order 14257 set on imports?"
     answered = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
     assert not answered.refused and "10 percent" in answered.answer
+
+
+def test_a_long_list_is_offered_whole_as_its_items_with_the_introduction_as_context():
+    intro = ("(a) Except as provided in subsection (b) of this section, the non-statutory components and functions of "
+             "the following governmental entities shall be eliminated to the maximum extent consistent with "
+             "applicable law, and such entities shall reduce their functions to the minimum required by law:")
+    items = ["(i) the Federal Mediation and Conciliation Service;", "(ii) the United States Agency for Global Media;",
+             "(iii) the Institute of Museum and Library Services;", "(iv) the Community Development Fund; and",
+             "(v) the Minority Business Development Agency."]
+    text = "Sec. 2. Scope.\n\n" + intro + "\n" + "\n".join("    " + item for item in items) + "\n"
+    chunk = RetrievedChunk(chunk_id="l1", source="list.md", title="Bureaucracy", text=text, start=0, end=len(text))
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    whole = [c for c in answerer.candidates([chunk]) if c.text.startswith("(i)") and c.text.endswith("Agency.")]
+    assert len(whole) == 1  # one unit from the first item to the last, not cut into windows
+    assert whole[0].text == text[whole[0].start : whole[0].end]
+    assert {"governmental", "entity"} <= whole[0].context
