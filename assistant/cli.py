@@ -279,6 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("policyqa: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`policyqa ask ... | head -1`): stop quietly, as other command-line tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # last line of defence: one readable line, details with -v
         from assistant.core import StoreMismatchError
         from vectorstore.chroma_store import StoreError

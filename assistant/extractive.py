@@ -191,6 +191,7 @@ class ExtractiveAnswerer:
                 continue
             context = heading_terms | (set(tokenize(text[intro[0]:intro[1]])) if intro else set())
             whole_list = intro is not None and end > intro[1] and text[start:end].count("\n") > 0
+            start = _after_heading_lines(text, start, end)
             for s, e in [(start, end)] if whole_list else _answer_units(text, start, end):
                 s, e = strip_span(text, s, e)
                 quote = text[s:e]
@@ -468,6 +469,18 @@ def _is_heading(text: str, start: int, end: int) -> bool:
     shown = display_text(text[start:end])
     whole_line = (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] == "\n")
     return whole_line and len(shown.split()) <= 20 and not shown.endswith(tuple(_TERMINAL))
+
+
+_HEADING_LINE = re.compile(r"[ \t]*(\*\*[^*\n]+\*\*|#+[^\n]*)[ \t]*\n")
+
+
+def _after_heading_lines(text: str, start: int, end: int) -> int:
+    """Where a sentence starts once the heading lines glued to its front ("**Purpose**\n This order …") are left out."""
+    while True:
+        match = _HEADING_LINE.match(text, start, end)
+        if match is None or not text[match.end() : end].strip():
+            return start
+        start = match.end()
 
 
 def _list_intros(text: str, sentences: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:

@@ -101,22 +101,22 @@ class HybridRetriever:
             end=row.end, heading=row.heading, page=row.page, date=date, score=score, dense_score=dense, lexical_score=lexical,
         )
 
-    def neighbours(self, result: RetrievalResult, k: int, documents: int) -> list[RetrievedChunk]:
-        """The other chunks of the best `documents` documents among the top k, in document order.
+    def neighbours(self, top: Sequence[RetrievedChunk], ranked: Sequence[RetrievedChunk], documents: int) -> list[RetrievedChunk]:
+        """The other chunks of the first `documents` documents of `top`, in document order (taken from `ranked`,
+        the whole retrieval result, when retrieval scored them).
 
         The sentence that answers is often a few paragraphs away from the passage that matched best (a rate
         stated in the section after the one that names the goods), so the answerer reads those documents whole.
         Chunks that retrieval did not rank carry no scores: the answerer weighs them by their sentences alone.
         """
-        top = result.chunks[:k]
         sources = distinct_sources(top)[:documents]
         have = {chunk.chunk_id for chunk in top}
-        ranked = {chunk.chunk_id: chunk for chunk in result.chunks[k:]}
+        scored = {chunk.chunk_id: chunk for chunk in ranked}
         extra = []
         for row in self.catalog.chunks_of_sources(sources):
             if row.chunk_id in have:
                 continue
-            chunk = ranked.get(row.chunk_id) or self._retrieved(row, 0.0, None, None)
+            chunk = scored.get(row.chunk_id) or self._retrieved(row, 0.0, None, None)
             if chunk is not None:
                 extra.append(chunk)
         return extra

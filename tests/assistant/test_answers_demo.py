@@ -114,14 +114,14 @@ def test_a_question_about_an_order_number_no_document_mentions_is_refused(demo_a
 def test_the_answerer_reads_the_best_document_whole(demo_assistant):
     result = demo_assistant.retriever.retrieve("How was potash from Canada treated in the March 6 amendment?", 6)
     top = result.chunks[:6]
-    extra = demo_assistant.retriever.neighbours(result, 6, 1)
+    extra = demo_assistant.retriever.neighbours(top, result.chunks, 1)
     best = top[0].source
     every_chunk = [row.chunk_id for row in demo_assistant.catalog.chunks_of_sources([best])]
     assert {c.source for c in extra} == {best}
     assert [c.chunk_id for c in extra] == [cid for cid in every_chunk if cid not in {c.chunk_id for c in top}]
     text = demo_assistant.catalog.document_text(best)
     assert all(c.text == text[c.start : c.end] for c in extra)
-    assert demo_assistant.retriever.neighbours(result, 6, 0) == []
+    assert demo_assistant.retriever.neighbours(top, result.chunks, 0) == []
 
 
 def test_follow_up_uses_the_conversation(demo_assistant):

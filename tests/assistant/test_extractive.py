@@ -262,3 +262,11 @@ def test_a_long_list_is_offered_whole_as_its_items_with_the_introduction_as_cont
     assert len(whole) == 1  # one unit from the first item to the last, not cut into windows
     assert whole[0].text == text[whole[0].start : whole[0].end]
     assert {"governmental", "entity"} <= whole[0].context
+
+
+def test_a_heading_line_glued_to_a_sentence_is_not_quoted():
+    text = "### Section 2.\n\n**Rates**\n Such rate of duty shall apply to goods entered on or after February 4, 2025.\n"
+    chunk = RetrievedChunk(chunk_id="h1", source="h.md", title="Duties", text=text, start=0, end=len(text))
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    quotes = [c.text for c in answerer.candidates([chunk])]
+    assert quotes == ["Such rate of duty shall apply to goods entered on or after February 4, 2025."]
