@@ -15,7 +15,7 @@ import numpy as np
 from assistant.answers import Answer, Citation
 from ingest.text import split_sentences, strip_span
 from vectorstore.hits import RetrievedChunk
-from vectorstore.lexical import tokenize
+from vectorstore.lexical import STOPWORDS, stem, tokenize
 
 MAX_ANSWER_WORDS = 60
 MAX_SENTENCES = 3
@@ -134,7 +134,7 @@ class ExtractiveAnswerer:
         idf: Callable[[Sequence[str]], dict[str, float]],
         is_boilerplate: Callable[[str], bool] = lambda sentence: False,
         config: ExtractiveConfig | None = None,
-        mentioned: Callable[[str], bool] = lambda term: True,
+        mentioned: Callable[..., bool] = lambda term, prefix=False: True,
     ) -> None:
         self.embed = embed
         self.document_text = document_text
@@ -154,6 +154,18 @@ class ExtractiveAnswerer:
             while len(self._abbreviations) > 256:
                 self._abbreviations.popitem(last=False)
         return found
+
+    def _name_mentioned(self, name: str) -> bool:
+        """Whether the corpus has every word of the name; a longer word matches by its stem, so "Chinese"
+        finds "China"."""
+        for word in name.split():
+            token = word.lower().removesuffix("’s").removesuffix("'s")
+            if token in STOPWORDS or self.mentioned(stem(token)):
+                continue
+            if len(token) >= 6 and self.mentioned(token[: max(4, len(token) - 3)], prefix=True):
+                continue
+            return False
+        return True
 
     def candidates(self, chunks: Sequence[RetrievedChunk]) -> list[Candidate]:
         found: list[Candidate] = []
@@ -341,6 +353,7 @@ class ExtractiveAnswerer:
         threshold: float | None = None,
     ) -> Answer:
         unknown = [term for term in identifiers(question) if not self.mentioned(term)]
+        unknown += [name for name in proper_names(question) if not self._name_mentioned(name)]
         if unknown:
             return refusal(question, chunks, f"No document mentions {', '.join(unknown)}.")
         candidates = self.score(question, query_vector, self.candidates(chunks), context_terms)
@@ -378,6 +391,28 @@ def identifiers(question: str) -> list[str]:
     """Numbers a user types to name a thing exactly (an order, a proclamation, a tariff heading): tokens that
     start with a digit and hold at least three digits, e.g. "14257", "9903.01.63"."""
     return [t for t in dict.fromkeys(tokenize(question)) if t[0].isdigit() and sum(ch.isdigit() for ch in t) >= 3]
+
+
+_NAME = re.compile(r"(?<![\w-])[A-Z][a-z]+(?:['’]s)?(?![\w-])")
+
+
+def proper_names(question: str) -> list[str]:
+    """Runs of capitalised words of a question, its first word left out ("Greenland", "Panama Canal"): the
+    things it is about. Acronyms and hyphenated words are left out: documents often spell those differently."""
+    words = question.split()
+    if sum(word[:1].isupper() for word in words) > len(words) / 2:
+        return []  # a title-cased question: its capitals name nothing
+    names: list[list[str]] = []
+    end = -1
+    for match in _NAME.finditer(question):
+        if not question[: match.start()].strip():
+            continue
+        if names and question[end : match.start()] == " ":
+            names[-1].append(match.group(0))
+        else:
+            names.append([match.group(0)])
+        end = match.end()
+    return list(dict.fromkeys(" ".join(words) for words in names))
 
 
 def question_parts(question: str) -> list[str]:

@@ -111,6 +111,11 @@ def test_a_question_about_an_order_number_no_document_mentions_is_refused(demo_a
     assert answer.refused and "19999" in answer.answer and answer.citations == []
 
 
+def test_a_question_about_a_place_no_document_mentions_is_refused(demo_assistant):
+    answer = demo_assistant.ask("What toll changes does the order make for the Panama Canal?")
+    assert answer.refused and "Panama Canal" in answer.answer and answer.citations == []
+
+
 def test_the_answerer_reads_the_best_document_whole(demo_assistant):
     result = demo_assistant.retriever.retrieve("How was potash from Canada treated in the March 6 amendment?", 6)
     top = result.chunks[:6]

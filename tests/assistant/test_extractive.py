@@ -270,3 +270,30 @@ def test_a_heading_line_glued_to_a_sentence_is_not_quoted():
     answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
     quotes = [c.text for c in answerer.candidates([chunk])]
     assert quotes == ["Such rate of duty shall apply to goods entered on or after February 4, 2025."]
+
+
+def test_proper_names_are_runs_of_capitalised_words_after_the_first():
+    from assistant.extractive import proper_names
+
+    assert proper_names("What toll changes does the order make for the Panama Canal?") == ["Panama Canal"]
+    assert proper_names("Did the order on Chinese parcels address Macau and USTR's English-proficiency rule?") == [
+        "Chinese", "Macau"]  # acronyms and hyphenated words are spelled many ways: left out
+    assert proper_names("What Does The Order Say About Potash?") == []  # title case names nothing
+
+
+def test_a_question_about_a_name_no_document_has_is_refused():
+    text = "Sec. 1. Goods of China, including Hong Kong and Macau, pay a duty of 10 percent."
+    chunk = RetrievedChunk(chunk_id="d1", source="eo.md", title="Duties", text=text, start=0, end=len(text))
+    vocabulary = set(tokenize(text))
+
+    def mentioned(term, prefix=False):
+        return term in vocabulary or (prefix and any(t.startswith(term) for t in vocabulary))
+
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf,
+                                  mentioned=mentioned)
+    question = "What duty do goods of Greenland pay?"
+    refused = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
+    assert refused.refused and "No document mentions Greenland" in refused.answer
+    question = "What duty do Chinese goods from Macau pay?"  # "Chinese" finds "China" by its stem
+    answered = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
+    assert not answered.refused and "10 percent" in answered.answer
