@@ -56,6 +56,17 @@ def whole_document_chunk(heading: str = "") -> RetrievedChunk:
                           start=0, end=len(DOC), heading=heading, dense_score=0.5)
 
 
+def answer_to(answerer: ExtractiveAnswerer, question: str, chunks: list[RetrievedChunk]):
+    """The answer with no score threshold, so that only the rule under test can refuse."""
+    return answerer.answer(question, chunks, bag_of_words([question])[0], threshold=0.0)
+
+
+def vocabulary_of(text: str):
+    """A stand-in for `LexicalIndex.mentions` over one document."""
+    vocabulary = set(tokenize(text))
+    return lambda term, prefix=False: term in vocabulary or (prefix and any(t.startswith(term) for t in vocabulary))
+
+
 def span_of(text: str, part: str) -> tuple[int, int]:
     start = text.index(part)
     return start, start + len(part)
@@ -165,12 +176,9 @@ def test_items_numbered_in_another_style_belong_to_an_enumerated_intro_without_i
 
 def test_a_when_question_without_a_date_in_the_answer_is_refused(answerer):
     chunk = whole_document_chunk()
-    question = "When does the Council meet to review port security?"
-    refused = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
+    refused = answer_to(answerer, "When does the Council meet to review port security?", [chunk])
     assert refused.refused and "do not state the date" in refused.answer
-
-    question = "How long do commenters have to return comments on the draft report?"
-    answered = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
+    answered = answer_to(answerer, "How long do commenters have to return comments on the draft report?", [chunk])
     assert not answered.refused and "15 days" in answered.answer
 
 
@@ -234,20 +242,6 @@ def test_identifiers_are_numbers_typed_to_name_a_thing():
     assert identifiers("Does EO 14257 list heading 9903.01.63 in section 3(b) on March 6?") == ["14257", "9903.01.63"]
 
 
-def test_a_question_about_an_identifier_no_document_mentions_is_refused():
-    text = "Sec. 1. Executive Order 14257 sets a duty of 10 percent on imports."
-    chunk = RetrievedChunk(chunk_id="d1", source="eo.md", title="Duties", text=text, start=0, end=len(text))
-    known = set(tokenize(text))
-    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf,
-                                  mentioned=lambda term: term in known)
-    question = "What duty does Executive Order 14999 set on imports?"
-    refused = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
-    assert refused.refused and "No document mentions 14999" in refused.answer
-    question = "What duty does Executive Order 14257 set on imports?"
-    answered = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
-    assert not answered.refused and "10 percent" in answered.answer
-
-
 def test_a_long_list_is_offered_whole_as_its_items_with_the_introduction_as_context():
     intro = ("(a) Except as provided in subsection (b) of this section, the non-statutory components and functions of "
              "the following governmental entities shall be eliminated to the maximum extent consistent with "
@@ -281,19 +275,22 @@ def test_proper_names_are_runs_of_capitalised_words_after_the_first():
     assert proper_names("What Does The Order Say About Potash?") == []  # title case names nothing
 
 
-def test_a_question_about_a_name_no_document_has_is_refused():
-    text = "Sec. 1. Goods of China, including Hong Kong and Macau, pay a duty of 10 percent."
+@pytest.mark.parametrize(
+    ("text", "unanswerable", "reason", "answerable"),
+    [
+        ("Sec. 1. Executive Order 14257 sets a duty of 10 percent on imports.",
+         "What duty does Executive Order 14999 set on imports?", "No document mentions 14999",
+         "What duty does Executive Order 14257 set on imports?"),
+        ("Sec. 1. Goods of China, including Hong Kong and Macau, pay a duty of 10 percent.",
+         "What duty do goods of Greenland pay?", "No document mentions Greenland",
+         "What duty do Chinese goods from Macau pay?"),  # "Chinese" finds "China" by its stem
+    ],
+)
+def test_a_question_about_a_number_or_name_no_document_has_is_refused(text, unanswerable, reason, answerable):
     chunk = RetrievedChunk(chunk_id="d1", source="eo.md", title="Duties", text=text, start=0, end=len(text))
-    vocabulary = set(tokenize(text))
-
-    def mentioned(term, prefix=False):
-        return term in vocabulary or (prefix and any(t.startswith(term) for t in vocabulary))
-
     answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf,
-                                  mentioned=mentioned)
-    question = "What duty do goods of Greenland pay?"
-    refused = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
-    assert refused.refused and "No document mentions Greenland" in refused.answer
-    question = "What duty do Chinese goods from Macau pay?"  # "Chinese" finds "China" by its stem
-    answered = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
+                                  mentioned=vocabulary_of(text))
+    refused = answer_to(answerer, unanswerable, [chunk])
+    assert refused.refused and reason in refused.answer and refused.citations == []
+    answered = answer_to(answerer, answerable, [chunk])
     assert not answered.refused and "10 percent" in answered.answer
