@@ -86,7 +86,8 @@ class ExtractiveConfig:
     """Weights of the sentence score, the selection rules and the refusal threshold (tuned on the dev questions).
 
     score = dense_weight·cosine(sentence, question) + lexical_weight·(idf-weighted share of the question's terms
-    in the sentence, `inherited_weight` for terms only in its heading or list introduction)
+    in the sentence, `inherited_weight` for terms only in its heading or list introduction, or in its document's
+    title when the title holds at least `title_cover` of the question's term weight: "What is the Iron Dome for America?")
     + chunk_weight·cosine(chunk, question) + rank_weight/(1 + chunk rank) + answer_type_bonus
     − penalties for boilerplate, title-like and dangling (":"-ended) sentences.
     Only the `dense_candidates` best by the cheap part of the score are embedded, each by its first `embed_words` words.
@@ -101,6 +102,7 @@ class ExtractiveConfig:
     title_penalty: float = 0.15
     dangling_penalty: float = 0.1
     inherited_weight: float = 0.5
+    title_cover: float = 0.6
     dense_candidates: int = 6
     embed_words: int = 40
     # selection: after the best sentence, others scoring ≥ keep_ratio·best join when they score ≥ close_ratio·best
@@ -229,10 +231,17 @@ class ExtractiveAnswerer:
         total = sum(weights.get(t, 0.0) for t in q_terms) or 1.0
         wanted = _wanted(question)
         cfg = self.config
+        named_by_title: dict[str, frozenset[str]] = {}
         for candidate in candidates:
+            title = candidate.chunk.title
+            if title not in named_by_title:
+                in_title = q_terms & set(tokenize(title))
+                covers = sum(weights.get(t, 0.0) for t in in_title) >= cfg.title_cover * total
+                named_by_title[title] = frozenset(in_title) if covers else frozenset()
             candidate.matched = q_terms & candidate.terms
             overlap = sum(weights.get(t, 0.0) for t in candidate.matched)
-            inherited = sum(weights.get(t, 0.0) for t in (q_terms & candidate.context) - candidate.matched)
+            inheritable = candidate.context | named_by_title[title]
+            inherited = sum(weights.get(t, 0.0) for t in (q_terms & inheritable) - candidate.matched)
             context = sum(weights.get(t, 0.0) for t in (context_terms - q_terms) & candidate.terms)
             candidate.lexical = min(1.0, (overlap + cfg.inherited_weight * inherited + 0.3 * context) / total)
             score = cfg.lexical_weight * candidate.lexical

@@ -294,3 +294,17 @@ def test_a_question_about_a_number_or_name_no_document_has_is_refused(text, unan
     assert refused.refused and reason in refused.answer and refused.citations == []
     answered = answer_to(answerer, answerable, [chunk])
     assert not answered.refused and "10 percent" in answered.answer
+
+
+def test_a_question_that_names_a_document_by_its_title_reads_its_sentences():
+    texts = {"dome.md": "Sec. 2. Policy. The United States will deploy a next-generation missile defense shield.",
+             "ports.md": "Sec. 1. Meetings. The Council shall meet every month to review port security."}
+    chunks = [RetrievedChunk(chunk_id=source, source=source, title=title, text=texts[source], start=0,
+                             end=len(texts[source]))
+              for source, title in (("dome.md", "The Iron Dome for America"), ("ports.md", "Port Security for America"))]
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=texts.get, idf=uniform_idf)
+    question = "What is the Iron Dome for America?"
+    ranked = answerer.score(question, bag_of_words([question])[0], answerer.candidates(chunks))
+    lexical = {c.chunk.source: c.lexical for c in ranked}
+    assert lexical["dome.md"] > 0 and lexical["ports.md"] == 0  # "America" alone is not the title's share
+    assert ranked[0].chunk.source == "dome.md"
