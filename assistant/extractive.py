@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, Generic, Sequence, TypeVar
 
 import numpy as np
 
@@ -66,6 +66,33 @@ class Candidate:
     @property
     def words(self) -> int:
         return len(self.text.split())
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Lru(Generic[K, V]):
+    """A bounded map that forgets the least recently used entry first; a None made for a key is not kept."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get_or_make(self, key: K, make: Callable[[], V | None]) -> V | None:
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        value = make()
+        if value is None:
+            return None
+        self._items[key] = value
+        while len(self._items) > self.limit:
+            self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        self._items.clear()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,17 +172,11 @@ class ExtractiveAnswerer:
         self.mentioned = mentioned
         self.config = config or ExtractiveConfig()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._abbreviations: OrderedDict[tuple[str, int], dict[str, str]] = OrderedDict()
-        self._units_cache: OrderedDict[tuple[str, int, int], list[_Unit]] = OrderedDict()
+        self._abbreviations: _Lru[tuple[str, int], dict[str, str]] = _Lru(256)
+        self._units_cache: _Lru[tuple[str, int, int], list[_Unit]] = _Lru(4096)
 
     def abbreviations_of(self, source: str, text: str) -> dict[str, str]:
-        key = (source, hash(text))
-        found = self._abbreviations.get(key)
-        if found is None:
-            found = self._abbreviations[key] = abbreviations(text)
-            while len(self._abbreviations) > 256:
-                self._abbreviations.popitem(last=False)
-        return found
+        return self._abbreviations.get_or_make((source, hash(text)), lambda: abbreviations(text))
 
     def _name_mentioned(self, name: str) -> bool:
         """Whether the corpus has every word of the name; a longer word matches by its stem, so "Chinese"
@@ -186,13 +207,12 @@ class ExtractiveAnswerer:
         """The quotable units of a chunk, cached: the same passages come back for related questions."""
         # the id hashes the chunk's source and text; the same text can move within an edited document
         key = (chunk.chunk_id, chunk.start, chunk.end)
-        cached = self._units_cache.get(key)
-        if cached is not None:
-            self._units_cache.move_to_end(key)
-            return cached
+        return self._units_cache.get_or_make(key, lambda: self._make_units(chunk)) or []
+
+    def _make_units(self, chunk: RetrievedChunk) -> list[_Unit] | None:
         text = self.document_text(chunk.source)
         if text is None:
-            return []
+            return None
         units: list[_Unit] = []
         sentences = split_sentences(text, chunk.start, chunk.end)
         title_terms = set(tokenize(chunk.title))
@@ -216,9 +236,6 @@ class ExtractiveAnswerer:
                 terms = frozenset(tokenize(spell_out(shown, defined)))
                 units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
                                    len(terms & title_terms) >= 0.8 * max(len(terms), 1)))
-        self._units_cache[key] = units
-        while len(self._units_cache) > 4096:
-            self._units_cache.popitem(last=False)
         return units
 
     def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset()) -> list[Candidate]:
