@@ -48,6 +48,7 @@ class HybridRetriever:
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
         self._texts: OrderedDict[str, str] = OrderedDict()
+        self._texts_generation = -1
 
     def document_text(self, source: str) -> str | None:
         """Document text with a small LRU cache: answers quote from the same few documents repeatedly."""
@@ -64,9 +65,12 @@ class HybridRetriever:
         return text
 
     def refresh(self) -> None:
-        """Bring the lexical index up to the catalog's generation (after ingest or removal)."""
-        self.lexical.ensure_current(self.catalog.generation, self.lexical_rows)
-        self._texts.clear()
+        """Bring the lexical index and the text cache up to the catalog's generation (after ingest or removal)."""
+        generation = self.catalog.generation
+        self.lexical.ensure_current(generation, self.lexical_rows)
+        if generation != self._texts_generation:
+            self._texts.clear()
+            self._texts_generation = generation
 
     def retrieve(self, query: str, k: int, lexical_query: str | None = None) -> RetrievalResult:
         self.refresh()
