@@ -15,6 +15,7 @@ import numpy as np
 from assistant.answers import Answer, Citation
 from ingest.text import split_sentences, strip_span
 from vectorstore.hits import RetrievedChunk
+from vectorstore.dates import MONTHS, date_mentions
 from vectorstore.lexical import STOPWORDS, stem, tokenize
 
 MAX_ANSWER_WORDS = 60
@@ -23,12 +24,29 @@ _LONG_SENTENCE_WORDS = 55
 _LIST_WORDS = 80
 _MARKUP = re.compile(r"\*\*|^#+\s*|^[-*+]\s+", re.MULTILINE)
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred|thousand|million|billion|trillion"
-_MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
-_ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern]] = [
+
+
+class _UncitedDate:
+    """A date that is not part of a citation: in "Executive Order 14231 of March 2, 2025" the date names the
+    order cited, so it does not answer "when does it take effect?"."""
+
+    _CITATION = re.compile(r"\b(order|proclamation|memorandum|determination|notice)\s+(no\.\s*)?[\d-]+\s+of\s+$", re.I)
+
+    def __init__(self, pattern: re.Pattern) -> None:
+        self.pattern = pattern
+
+    def search(self, text: str) -> re.Match | None:
+        for match in self.pattern.finditer(text):
+            if not self._CITATION.search(text[max(0, match.start() - 60) : match.start()]):
+                return match
+        return None
+
+
+_ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _UncitedDate]] = [
     ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly)|within what|deadline|by when|what (period|timeframe|time frame))\b", re.I),
      re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b", re.I)),
     ("date", re.compile(r"\b(when|what date|which date|from when|since when|what day|effective date|take effect|start date)\b", re.I),
-     re.compile(r"\b(" + _MONTHS + r")\s+\d{1,2}(,\s*\d{4})?|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\s*[ap]\.m\.", re.I)),
+     _UncitedDate(re.compile(r"\b(" + MONTHS + r")\s+\d{1,2}(,\s*\d{4})?|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\s*[ap]\.m\.", re.I))),
     ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
     ("number", re.compile(r"\b(how many|what number|number of)\b", re.I),
@@ -116,6 +134,7 @@ class ExtractiveConfig:
     in the sentence, `inherited_weight` for terms only in its heading or list introduction, or in its document's
     title when the title holds at least `title_cover` of the question's term weight: "What is the Iron Dome for America?")
     + chunk_weight·cosine(chunk, question) + rank_weight/(1 + chunk rank) + answer_type_bonus
+    + date_bonus when the question names the document's date ("the March 14 order")
     − penalties for boilerplate, title-like and dangling (":"-ended) sentences.
     Only the `dense_candidates` best by the cheap part of the score are embedded, each by its first `embed_words` words.
     """
@@ -130,6 +149,7 @@ class ExtractiveConfig:
     dangling_penalty: float = 0.1
     inherited_weight: float = 0.5
     title_cover: float = 0.6
+    date_bonus: float = 0.15
     dense_candidates: int = 6
     embed_words: int = 40
     # selection: after the best sentence, others scoring ≥ keep_ratio·best join when they score ≥ close_ratio·best
@@ -249,12 +269,16 @@ class ExtractiveAnswerer:
         wanted = _wanted(question)
         cfg = self.config
         named_by_title: dict[str, frozenset[str]] = {}
+        dates_named = date_mentions(question)
+        dated_as_named: dict[str | None, bool] = {}
         for candidate in candidates:
-            title = candidate.chunk.title
+            title, date = candidate.chunk.title, candidate.chunk.date
             if title not in named_by_title:
                 in_title = q_terms & set(tokenize(title))
                 covers = sum(weights.get(t, 0.0) for t in in_title) >= cfg.title_cover * total
                 named_by_title[title] = frozenset(in_title) if covers else frozenset()
+            if date not in dated_as_named:
+                dated_as_named[date] = any(mention.names(date) for mention in dates_named)
             candidate.matched = q_terms & candidate.terms
             overlap = sum(weights.get(t, 0.0) for t in candidate.matched)
             inheritable = candidate.context | named_by_title[title]
@@ -266,6 +290,8 @@ class ExtractiveAnswerer:
             score += cfg.chunk_weight * (candidate.chunk.dense_score or 0.0)
             if wanted and any(entity.search(candidate.text) for entity in wanted):
                 score += cfg.answer_type_bonus
+            if dated_as_named[date]:
+                score += cfg.date_bonus
             if self.is_boilerplate(candidate.text):
                 score -= cfg.boilerplate_penalty
             if candidate.title_like:

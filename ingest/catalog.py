@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS documents (
     n_chunks INTEGER NOT NULL, ingested_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_by_file ON documents(file_source);
+CREATE INDEX IF NOT EXISTS documents_by_date ON documents(date, source);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, source TEXT NOT NULL, ord INTEGER NOT NULL, start INTEGER NOT NULL,
     "end" INTEGER NOT NULL, heading TEXT NOT NULL, page INTEGER
@@ -235,6 +236,16 @@ class Catalog:
     def title_date(self, source: str) -> tuple[str, str | None]:
         row = self.conn.execute("SELECT title, date FROM documents WHERE source=?", (source,)).fetchone()
         return (row[0], row[1]) if row else (source, None)
+
+    @_locked
+    def sources_dated(self, like_patterns: Sequence[str], limit: int) -> list[str]:
+        """Documents whose ISO date matches any of the SQL LIKE patterns, at most `limit` (none when more match:
+        a date that many documents share does not point at one)."""
+        if not like_patterns:
+            return []
+        where = " OR ".join("date LIKE ?" for _ in like_patterns)
+        rows = self.conn.execute(f"SELECT source FROM documents WHERE {where} LIMIT ?", (*like_patterns, limit + 1)).fetchall()
+        return [] if len(rows) > limit else [row[0] for row in rows]
 
     @_locked
     def document_text(self, source: str) -> str | None:

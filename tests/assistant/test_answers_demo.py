@@ -129,6 +129,22 @@ def test_the_answerer_reads_the_best_document_whole(demo_assistant):
     assert demo_assistant.retriever.neighbours(top, result.chunks, 0) == []
 
 
+def test_a_question_that_names_a_date_finds_the_order_of_that_date(demo_assistant):
+    """Twenty-six demo orders are dated January 20, 2025; the border order among them is not found without its date."""
+    catalog = demo_assistant.catalog
+    assert len(catalog.sources_dated(["____-01-20%"], limit=40)) == 26
+    assert catalog.sources_dated(["____-01-20%"], limit=25) == []  # too many to point at one
+    answer = demo_assistant.ask("What did the January 20 order say about the southern border?")
+    assert "eo2025/01-January/2025-01-20-executive-order-14165.md" in {c.source for c in answer.citations}
+
+
+def test_a_misremembered_date_does_not_pull_in_unrelated_orders(demo_assistant):
+    # EO 14231 is dated March 6 but cited elsewhere as "of March 2"; the orders of March 2 are about other things
+    answer = demo_assistant.ask("What happened to the tariffs on Canadian energy in the March 2 amendment?")
+    assert not answer.refused
+    assert not {c.source for c in answer.citations} & set(demo_assistant.catalog.sources_dated(["____-03-02%"], 40))
+
+
 def test_follow_up_uses_the_conversation(demo_assistant):
     history = [
         {"role": "user", "content": "What did the order pausing FCPA enforcement ask the Attorney General to do?"},

@@ -308,3 +308,28 @@ def test_a_question_that_names_a_document_by_its_title_reads_its_sentences():
     lexical = {c.chunk.source: c.lexical for c in ranked}
     assert lexical["dome.md"] > 0 and lexical["ports.md"] == 0  # "America" alone is not the title's share
     assert ranked[0].chunk.source == "dome.md"
+
+
+def test_a_date_that_names_a_cited_order_does_not_answer_when():
+    from assistant.extractive import _wanted
+
+    (date,) = _wanted("From when do the new rates apply?")
+    assert date.search("as amended by Executive Order 14231 of March 2, 2025 (Amendment to Duties).") is None
+    assert date.search("Proclamation 10908 of March 26, 2025 applies.") is None
+    assert date.search("on or after 12:01 a.m. eastern standard time on March 7, 2025")
+    assert date.search("Executive Order 14231 of March 2, 2025 takes effect on March 7, 2025")[0] == "March 7, 2025"
+
+
+def test_a_question_that_names_a_date_prefers_the_document_of_that_date():
+    texts = {"a.md": "Sec. 2. Duties. An additional duty of 10 percent applies to steel.",
+             "b.md": "Sec. 2. Duties. An additional duty of 25 percent applies to copper."}
+    dates = {"a.md": "2025-03-06", "b.md": "2025-04-02"}
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=texts.get, idf=uniform_idf)
+    for question, expected in (("What duty did the March 6 order add?", "a.md"),
+                               ("What duty did the April 2, 2025 order add?", "b.md")):
+        other = "b.md" if expected == "a.md" else "a.md"
+        # the other document is retrieved first, so only the date can put the named one on top
+        chunks = [RetrievedChunk(chunk_id=source, source=source, title="Order", text=texts[source], start=0,
+                                 end=len(texts[source]), date=dates[source]) for source in (other, expected)]
+        ranked = answerer.score(question, bag_of_words([question])[0], answerer.candidates(chunks))
+        assert [c.chunk.source for c in ranked] == [expected, other]

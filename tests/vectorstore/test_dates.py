@@ -1,0 +1,34 @@
+"""Dates that a question names, as pointers to the documents of that date."""
+
+from __future__ import annotations
+
+import pytest
+
+from vectorstore.dates import DateMention, date_mentions
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("Which agencies were on the list in the March 14 order?", [DateMention(3, 14, None)]),
+        ("How was potash treated in the March 6, 2025 adjustments?", [DateMention(3, 6, 2025)]),
+        ("What changed after the March 2025 amendment?", [DateMention(3, None, 2025)]),
+        ("What did the 2025-04-02 order set?", [DateMention(4, 2, 2025)]),
+        ("What did the orders of April 2 and April 9 do?", [DateMention(4, 2, None), DateMention(4, 9, None)]),
+        ("What was ordered in March?", []),  # a month alone names no document
+        ("Which order set a 10 percent tariff?", []),
+        ("What happens on February 30?", [DateMention(2, 30, None)]),  # kept: it matches no document's date
+        ("What happens on March 45?", []),
+    ],
+)
+def test_date_mentions(question, expected):
+    assert date_mentions(question) == expected
+
+
+def test_a_mention_names_the_documents_of_its_day_month_and_year():
+    march_14 = DateMention(3, 14, None)
+    assert march_14.names("2025-03-14") and march_14.names("1951-03-14")
+    assert not march_14.names("2025-03-15") and not march_14.names(None) and not march_14.names("undated")
+    march_2025 = DateMention(3, None, 2025)
+    assert march_2025.names("2025-03-01") and not march_2025.names("2024-03-01")
+    assert (march_14.like_pattern, march_2025.like_pattern) == ("____-03-14%", "2025-03-__%")

@@ -1,0 +1,57 @@
+"""Dates a question names, which may point at documents by the day they were signed ("the March 14 order")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTH_NUMBERS = {name.lower(): n for n, name in enumerate(MONTHS.split("|"), start=1)}
+_DATE_MENTION = re.compile(
+    r"\b(?P<month>" + MONTHS + r")(?:\s+(?P<day>\d{1,2})(?!\d))?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"
+    r"|\b(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date the question names ("March 14", "March 6, 2025", "March 2025", "2025-03-06"): a day or a year
+    may be left out."""
+
+    month: int
+    day: int | None
+    year: int | None
+
+    def names(self, iso_date: str | None) -> bool:
+        """Whether a document dated `iso_date` (YYYY-MM-DD) is one the mention could mean."""
+        if not iso_date or len(iso_date) < 10 or not (iso_date[:4] + iso_date[5:7] + iso_date[8:10]).isdigit():
+            return False
+        year, month, day = int(iso_date[:4]), int(iso_date[5:7]), int(iso_date[8:10])
+        return month == self.month and self.day in (None, day) and self.year in (None, year)
+
+    @property
+    def like_pattern(self) -> str:
+        """A SQL LIKE pattern over ISO dates that matches the documents the mention could mean."""
+        year = f"{self.year:04d}" if self.year else "____"
+        day = f"{self.day:02d}" if self.day else "__"
+        return f"{year}-{self.month:02d}-{day}%"
+
+
+def date_mentions(question: str) -> list[DateMention]:
+    """The dates a question names. A month alone ("in March") is too vague to point at a document and is
+    left out; a month with a day or a year is how users refer to orders ("the March 6, 2025 adjustments")."""
+    found = []
+    for match in _DATE_MENTION.finditer(question):
+        if match["iso"]:
+            year, month, day = (int(part) for part in match["iso"].split("-"))
+        else:
+            month = _MONTH_NUMBERS[match["month"].lower()]
+            day = int(match["day"]) if match["day"] else None
+            year = int(match["year"]) if match["year"] else None
+            if day is None and year is None:
+                continue
+        if 1 <= month <= 12 and (day is None or 1 <= day <= 31):
+            found.append(DateMention(month, day, year))
+    return found
