@@ -80,6 +80,7 @@ class Candidate:
     lexical: float = 0.0
     score: float = 0.0
     title_like: bool = False
+    lead: tuple[int, int] | None = None  # the opening window of its sentence, when this is a later window
 
     @property
     def words(self) -> int:
@@ -124,6 +125,7 @@ class _Unit:
     terms: frozenset[str]
     context: frozenset[str]
     title_like: bool
+    lead: tuple[int, int] | None = None
 
 
 @dataclass(slots=True)
@@ -159,6 +161,8 @@ class ExtractiveConfig:
     min_gain: float = 0.15
     typed_keep_ratio: float = 0.7
     max_words: int = 75
+    # a window from the middle of a long sentence is preceded by the sentence's opening window, within max_words
+    quote_openings: bool = True
     # a question in several parts ("…, and from when?"): each part left open gets the candidate that answers it best
     # (scored against the part alone), if that scores ≥ part_keep_ratio·best; another document only when it answers
     # the part better by part_new_source_margin; such answers may run to multi_part_max_words
@@ -220,7 +224,7 @@ class ExtractiveAnswerer:
                 seen.add(unit.key)
                 found.append(Candidate(chunk=chunk, start=unit.start, end=unit.end, text=unit.quote, chunk_rank=rank,
                                        terms=unit.terms, context=unit.context,
-                                       title_like=unit.title_like))
+                                       title_like=unit.title_like, lead=unit.lead))
         return found
 
     def _units(self, chunk: RetrievedChunk) -> list[_Unit]:
@@ -246,7 +250,9 @@ class ExtractiveAnswerer:
             context = heading_terms | (set(tokenize(text[intro[0]:intro[1]])) if intro else set())
             whole_list = intro is not None and end > intro[1] and text[start:end].count("\n") > 0
             start = _after_heading_lines(text, start, end)
-            for s, e in [(start, end)] if whole_list else _answer_units(text, start, end):
+            pieces = [(start, end)] if whole_list else _answer_units(text, start, end)
+            opening = strip_span(text, *pieces[0]) if len(pieces) > 1 else None
+            for s, e in pieces:
                 s, e = strip_span(text, s, e)
                 quote = text[s:e]
                 shown = display_text(quote)
@@ -255,7 +261,8 @@ class ExtractiveAnswerer:
                 # the terms count an abbreviation's long form too; the sentence is embedded as written
                 terms = frozenset(tokenize(spell_out(shown, defined)))
                 units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
-                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1)))
+                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1),
+                                   opening if opening and opening[0] < s and not _sibling_items(text, opening, (s, e)) else None))
         return units
 
     def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset()) -> list[Candidate]:
@@ -418,18 +425,37 @@ class ExtractiveAnswerer:
             return refusal(question, chunks, f"The documents found do not state the {required[0][0]} asked for.")
 
         citations, parts = [], []
-        for n, candidate in enumerate(chosen, start=1):
+        for n, (candidate, start, end, quote) in enumerate(self._quotes(chosen), start=1):
             chunk = candidate.chunk
             citations.append(
-                Citation(n=n, source=chunk.source, title=chunk.title, chunk_id=chunk.chunk_id, quote=candidate.text,
-                         start=candidate.start, end=candidate.end, page=chunk.page, score=candidate.score,
+                Citation(n=n, source=chunk.source, title=chunk.title, chunk_id=chunk.chunk_id, quote=quote,
+                         start=start, end=end, page=chunk.page, score=candidate.score,
                          heading=chunk.heading, date=chunk.date)
             )
-            shown = display_text(candidate.text)
+            shown = display_text(quote)
             if shown[-1] not in ".!?:;\"”’)":
                 shown += " …"
             parts.append(f"{shown} [{n}]")
         return Answer(question=question, answer=" ".join(parts), citations=citations, refused=False, mode="extractive")
+
+    def _quotes(self, chosen: list[Candidate]) -> list[tuple[Candidate, int, int, str]]:
+        """The spans to quote for the chosen candidates. A window from the middle of a long sentence is preceded
+        by the sentence's opening window, which holds its subject and often its deadline ("Within 90 days …, the
+        Secretary shall submit a report … including a recommendation on Macau"), while the answer has room."""
+        words = sum(c.words for c in chosen)
+        quotes: list[tuple[Candidate, int, int, str]] = []
+        for candidate in chosen:
+            lead = candidate.lead if self.config.quote_openings else None
+            text = self.document_text(candidate.chunk.source) if lead else None
+            if lead and text is not None:
+                lead_words = len(text[lead[0]:lead[1]].split())
+                taken = any(c.chunk.source == candidate.chunk.source and c.start < lead[1] and lead[0] < c.end
+                            for c in chosen)
+                if not taken and words + lead_words <= self.config.max_words:
+                    quotes.append((candidate, lead[0], lead[1], text[lead[0]:lead[1]]))
+                    words += lead_words
+            quotes.append((candidate, candidate.start, candidate.end, candidate.text))
+        return quotes
 
 
 _WH = r"(?:(?:within|by|for|in|on|from|since|until|to|at|under|after|before)\s+)?(?:what|when|which|who|whom|how|why|where)\b"
@@ -558,7 +584,20 @@ def _is_heading(text: str, start: int, end: int) -> bool:
     return whole_line and len(shown.split()) <= 20 and not shown.endswith(tuple(_TERMINAL))
 
 
-_HEADING_LINE = re.compile(r"[ \t]*(\*\*[^*\n]+\*\*|#+[^\n]*)[ \t]*\n")
+# a bold or `#` line, or a short title-case line with no closing punctuation before a line that starts a sentence
+# ("Monitoring\nWithin 90 days …"; not "The United States\nwill …", a wrapped line)
+_HEADING_LINE = re.compile(
+    r"[ \t]*(\*\*[^*\n]+\*\*|#+[^\n]*)[ \t]*\n"
+    r"|[ \t]*[A-Z][\w'’-]*([ \t]+([A-Z][\w'’-]*|of|and|the|to|for|on|in|with|a|an)){0,5}[ \t]*\n(?=[ \t]*[A-Z(])")
+
+
+_ITEM_MARK = re.compile(r"\((?:[ivxl]+|[a-z]|\d+)\)\s")
+
+
+def _sibling_items(text: str, opening: tuple[int, int], window: tuple[int, int]) -> bool:
+    """True when a sentence's opening window is one item of a run of enumerated items and the window holds
+    another: the opening is then a sibling item ("(iv) providing clarity …"), not the window's subject."""
+    return bool(_ITEM_MARK.match(text, opening[0])) and _ITEM_MARK.search(text, window[0], window[1]) is not None
 
 
 def _after_heading_lines(text: str, start: int, end: int) -> int:

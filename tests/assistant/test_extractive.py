@@ -266,6 +266,58 @@ def test_a_heading_line_glued_to_a_sentence_is_not_quoted():
     assert quotes == ["Such rate of duty shall apply to goods entered on or after February 4, 2025."]
 
 
+@pytest.mark.parametrize(
+    "text, quote",
+    [
+        ("### Section 5.\n\nMonitoring\nWithin 90 days of this order, the Secretary shall submit a report.\n",
+         "Within 90 days of this order, the Secretary shall submit a report."),
+        ("Tariff Modifications\n(a) The rate of duty shall be 10 percent.\n", "(a) The rate of duty shall be 10 percent."),
+        # a wrapped line, not a heading: the next line does not start a sentence
+        ("The United States\nwill deploy a missile defense shield.\n", "The United States\nwill deploy a missile defense shield."),
+    ],
+)
+def test_a_plain_title_line_before_a_sentence_is_a_heading(text, quote):
+    chunk = RetrievedChunk(chunk_id="h1", source="h.md", title="Order", text=text, start=0, end=len(text))
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    assert [c.text for c in answerer.candidates([chunk])] == [quote]
+
+
+LONG = ("Within 90 days of the date of this order, the Secretary of Commerce, in consultation with the Trade "
+        "Representative, shall submit a report to the President assessing the impact of this order on consumers and "
+        "supply chains and making recommendations for further action, including a recommendation on whether "
+        "extending de minimis ineligibility to packages from Macau is necessary to prevent circumvention.")
+ITEMS = ("(iv) providing regulatory clarity and certainty built on technology-neutral regulations, frameworks that "
+         "account for emerging technologies, transparent decision making and well-defined jurisdictional regulatory "
+         "boundaries for every agency of the Federal Government; and (v) taking measures to protect Americans "
+         "from the risks of Central Bank Digital Currencies, which threaten the stability of the financial system "
+         "and individual privacy.")
+
+
+def test_a_window_from_the_middle_of_a_long_sentence_is_quoted_after_the_sentence_opening():
+    from assistant.extractive import ExtractiveConfig
+
+    text = f"### Section 5.\n\n{LONG}\n\n### Section 6.\n\n{ITEMS}\n"
+    chunk = RetrievedChunk(chunk_id="l1", source="l.md", title="Order", text=text, start=0, end=len(text))
+    for question, opening, window in (
+        ("Is extending de minimis ineligibility to packages from Macau necessary?", "Within 90 days of the date", "Macau"),
+        ("Which risks of Central Bank Digital Currencies threaten privacy?", None, "Central Bank Digital Currencies"),
+    ):
+        answers = []
+        for quote_openings in (True, False):
+            answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf,
+                                          config=ExtractiveConfig(quote_openings=quote_openings))
+            answers.append(answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0))
+        with_opening, without = answers
+        assert window in without.answer
+        assert all(c.quote == text[c.start : c.end] for c in with_opening.citations)
+        if opening:  # the opening comes first, as its own citation
+            assert not any(c.quote.startswith(opening) for c in without.citations)
+            assert with_opening.citations[0].quote.startswith(opening)
+            assert any(window in c.quote for c in with_opening.citations[1:])
+        else:  # the opening of a run of list items is a sibling item, not the window's subject
+            assert with_opening.answer == without.answer
+
+
 def test_proper_names_are_runs_of_capitalised_words_after_the_first():
     from assistant.extractive import proper_names
 
