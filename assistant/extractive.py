@@ -46,7 +46,10 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _UncitedDate]] = [
     ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly)|within what|deadline|by when|what (period|timeframe|time frame))\b", re.I),
      re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b", re.I)),
     ("date", re.compile(r"\b(when|what date|which date|from when|since when|what day|effective date|take effect|start date)\b", re.I),
-     _UncitedDate(re.compile(r"\b(" + MONTHS + r")\s+\d{1,2}(,\s*\d{4})?|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\s*[ap]\.m\.", re.I))),
+     # a relative time answers "when" too ("effective 30 days from the date of publication")
+     _UncitedDate(re.compile(r"\b(" + MONTHS + r")\s+\d{1,2}(,\s*\d{4})?|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\s*[ap]\.m\."
+                             r"|\b(\d+|" + _NUMBER_WORDS + r")\s+(days|months|years)\s+(after|from|following)\b"
+                             r"|\beffective\s+(immediately|upon)\b", re.I))),
     ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
     ("number", re.compile(r"\b(how many|what number|number of)\b", re.I),
@@ -134,7 +137,8 @@ class ExtractiveConfig:
 
     score = dense_weight·cosine(sentence, question) + lexical_weight·(idf-weighted share of the question's terms
     in the sentence, `inherited_weight` for terms only in its heading or list introduction, or in its document's
-    title when the title holds at least `title_cover` of the question's term weight: "What is the Iron Dome for America?")
+    title when the title holds at least `title_cover` of the question's term weight: "What is the Iron Dome for America?";
+    plus `context_weight` times the share of the conversation's other terms, for a follow-up)
     + chunk_weight·cosine(chunk, question) + rank_weight/(1 + chunk rank) + answer_type_bonus
     + date_bonus when the question names the document's date ("the March 14 order")
     − penalties for boilerplate, title-like and dangling (":"-ended) sentences.
@@ -150,6 +154,7 @@ class ExtractiveConfig:
     title_penalty: float = 0.15
     dangling_penalty: float = 0.1
     inherited_weight: float = 0.5
+    context_weight: float = 0.45
     title_cover: float = 0.6
     date_bonus: float = 0.15
     dense_candidates: int = 6
@@ -273,6 +278,7 @@ class ExtractiveAnswerer:
         q_terms = set(tokenize(question))
         weights = self.idf(sorted(q_terms | set(context_terms))) if (q_terms or context_terms) else {}
         total = sum(weights.get(t, 0.0) for t in q_terms) or 1.0
+        context_total = sum(weights.get(t, 0.0) for t in set(context_terms) - q_terms) or 1.0
         wanted = _wanted(question)
         cfg = self.config
         named_by_title: dict[str, frozenset[str]] = {}
@@ -291,7 +297,9 @@ class ExtractiveAnswerer:
             inheritable = candidate.context | named_by_title[title]
             inherited = sum(weights.get(t, 0.0) for t in (q_terms & inheritable) - candidate.matched)
             context = sum(weights.get(t, 0.0) for t in (context_terms - q_terms) & candidate.terms)
-            candidate.lexical = min(1.0, (overlap + cfg.inherited_weight * inherited + 0.3 * context) / total)
+            # the conversation's terms count by their own share, so a short follow-up is not swamped by them
+            candidate.lexical = min(1.0, (overlap + cfg.inherited_weight * inherited) / total
+                                    + cfg.context_weight * context / context_total)
             score = cfg.lexical_weight * candidate.lexical
             score += cfg.rank_weight / (1 + candidate.chunk_rank)
             score += cfg.chunk_weight * (candidate.chunk.dense_score or 0.0)
@@ -420,7 +428,8 @@ class ExtractiveAnswerer:
         threshold = self.config.refusal_threshold if threshold is None else threshold
         if not chosen or max(c.score for c in chosen) < threshold:
             return refusal(question, chunks)
-        required = _required(question)
+        # a question of several parts is answered for the parts the documents state, not refused for one
+        required = _required(question) if len(question_parts(question)) == 1 else []
         if required and not any(entity.search(c.text) for c in chosen for _, entity in required):
             return refusal(question, chunks, f"The documents found do not state the {required[0][0]} asked for.")
 
@@ -588,7 +597,7 @@ def _is_heading(text: str, start: int, end: int) -> bool:
 # ("Monitoring\nWithin 90 days …"; not "The United States\nwill …", a wrapped line)
 _HEADING_LINE = re.compile(
     r"[ \t]*(\*\*[^*\n]+\*\*|#+[^\n]*)[ \t]*\n"
-    r"|[ \t]*[A-Z][\w'’-]*([ \t]+([A-Z][\w'’-]*|of|and|the|to|for|on|in|with|a|an)){0,5}[ \t]*\n(?=[ \t]*[A-Z(])")
+    r"|[ \t]*[A-Z][\w'’-]*([ \t]+([A-Z][\w'’-]*|of|and|the|to|for|on|in|with|a|an)){0,11}[ \t]*\n(?=[ \t]*[A-Z(])")
 
 
 _ITEM_MARK = re.compile(r"\((?:[ivxl]+|[a-z]|\d+)\)\s")

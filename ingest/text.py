@@ -108,7 +108,24 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         span = strip_span(text, cursor, block_end)
         if span[1] > span[0]:
             sentences.append(span)
-    return sentences
+    return _join_broken_sentences(text, sentences)
+
+
+# a middle initial ("Lyndon B."), a citation abbreviation ("86 Fed." / "Reg." / "Pub."), or a period left alone on
+# its line ("Reg\n.")
+_BROKEN_END = re.compile(r"(\b[A-Z][a-z]+\s+[A-Z]|\b(Fed|Reg|Stat|Pub|No|Sec|U\.S\.C|C\.F\.R)|\s)\.$")
+
+
+def _join_broken_sentences(text: str, sentences: list[Span]) -> list[Span]:
+    """Rejoin sentences that a paragraph break cut inside a name or a citation ("President Lyndon B.\n\nJohnson
+    more than …", "86 Fed.\n\nReg\n. 71797"), as documents converted from the Federal Register often have."""
+    joined: list[Span] = []
+    for span in sentences:
+        if joined and _BROKEN_END.search(text, joined[-1][0], joined[-1][1]):
+            joined[-1] = (joined[-1][0], span[1])
+        else:
+            joined.append(span)
+    return joined
 
 
 _CLAUSE_BREAK = re.compile(r";\s+(?:and\s+|or\s+)?(?=\(?[a-z0-9ivx]{1,4}\)\s)|;\s+|:\s+(?=\([a-z0-9ivx]{1,4}\)\s)")

@@ -182,6 +182,35 @@ def test_a_when_question_without_a_date_in_the_answer_is_refused(answerer):
     assert not answered.refused and "15 days" in answered.answer
 
 
+def test_a_when_question_is_answered_by_a_relative_time_and_a_question_of_several_parts_is_not_refused_for_one():
+    text = ("Sec. 3. Rescission. The Secretary shall publish a notice rescinding the showerhead rule. "
+            "The rescission shall be effective 30 days from the date of publication of the notice.")
+    chunk = RetrievedChunk(chunk_id="r1", source="r.md", title="Showerheads", text=text, start=0, end=len(text))
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    answer = answer_to(answerer, "When does the rescission take effect?", [chunk])
+    assert not answer.refused and "30 days from the date of publication" in answer.answer
+    # the period asked for first is not stated, the notice asked for second is
+    answer = answer_to(answerer, "How long does the Secretary have, and what notice must be published?", [chunk])
+    assert not answer.refused and "publish a notice rescinding" in answer.answer
+    assert answer_to(answerer, "How long does the Secretary have to publish the notice?", [chunk]).refused
+
+
+def test_a_follow_up_is_not_swamped_by_the_terms_of_the_conversation():
+    text = ("Sec. 2. Rule. The Secretary shall rescind Energy Conservation Program: Definition of Showerhead, "
+            "86 Fed. Reg. 71797 (December 20, 2021), including the definition of showerhead at 10 C.F.R. 430.2. "
+            "The rescission shall be effective 30 days from the date of publication of the notice.")
+    chunk = RetrievedChunk(chunk_id="f1", source="f.md", title="Showerheads", text=text, start=0, end=len(text))
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    question = "When does that rescission actually take effect?"
+    conversation = set(tokenize("Which showerhead rule is rescinded? Energy Conservation Program: Definition of "
+                                "Showerhead, 86 Fed. Reg. 71797 (December 20, 2021), 10 C.F.R. 430.2."))
+    ranked = answerer.score(question, bag_of_words([question])[0], answerer.candidates([chunk]), conversation)
+    lexical = {c.text.split()[1]: c.lexical for c in ranked}
+    # the conversation's terms, however many the sentence repeats, add at most context_weight
+    assert lexical["Secretary"] <= answerer.config.context_weight + 1e-9
+    assert lexical["rescission"] == pytest.approx(0.25)  # "rescission" is one of the question's four terms
+
+
 def test_question_parts():
     from assistant.extractive import question_parts
 
@@ -272,6 +301,8 @@ def test_a_heading_line_glued_to_a_sentence_is_not_quoted():
         ("### Section 5.\n\nMonitoring\nWithin 90 days of this order, the Secretary shall submit a report.\n",
          "Within 90 days of this order, the Secretary shall submit a report."),
         ("Tariff Modifications\n(a) The rate of duty shall be 10 percent.\n", "(a) The rate of duty shall be 10 percent."),
+        ("Renaming the Anahuac National Wildlife Refuge to Honor Jocelyn Nungaray\nWithin 30 days, the Secretary shall "
+         "rename it.\n", "Within 30 days, the Secretary shall rename it."),
         # a wrapped line, not a heading: the next line does not start a sentence
         ("The United States\nwill deploy a missile defense shield.\n", "The United States\nwill deploy a missile defense shield."),
     ],

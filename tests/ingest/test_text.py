@@ -40,3 +40,15 @@ def test_clauses_split_long_enumerations():
     assert clauses[0].startswith("The Secretary shall:")
     assert any(c.startswith("(b) consult") for c in clauses)
     assert all(text.find(c) >= 0 for c in clauses)
+
+
+def test_a_paragraph_break_inside_a_name_or_a_citation_does_not_end_a_sentence():
+    # as in documents converted from the Federal Register
+    text = ("The Institute was created by the Administration of President Lyndon B.\n\nJohnson more than 50 years ago."
+            "\n\nSee Definition of Showerhead, 86 \nFed.\n\nReg\n. 71797 (December 20, 2021).\n\nNext point.")
+    sentences = [text[s:e] for s, e in split_sentences(text)]
+    assert sentences == [
+        "The Institute was created by the Administration of President Lyndon B.\n\nJohnson more than 50 years ago.",
+        "See Definition of Showerhead, 86 \nFed.\n\nReg\n. 71797 (December 20, 2021).",
+        "Next point.",
+    ]
