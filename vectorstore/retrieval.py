@@ -92,8 +92,8 @@ class HybridRetriever:
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.dense_weight / (RRF_K + rank + 1)
         for rank, hit in enumerate(lexical):
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.lexical_weight / (RRF_K + rank + 1)
-        floor = self.dated_min_ratio * (dense[0].similarity if dense else 0.0)
-        for rank, hit in enumerate(h for h in self._dated_ranking(query, vector, pool) if h.similarity >= floor):
+        best_similarity = dense[0].similarity if dense else 0.0
+        for rank, hit in enumerate(self._dated_ranking(query, vector, pool, best_similarity)):
             dense_sim.setdefault(hit.chunk_id, hit.similarity)
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.dated_weight / (RRF_K + rank + 1)
         ranked = sorted(fused, key=lambda cid: -fused[cid])
@@ -106,11 +106,11 @@ class HybridRetriever:
         chunks = [self._retrieved(stored[cid], fused[cid], dense_sim.get(cid), lexical_score.get(cid)) for cid in ranked]
         return RetrievalResult(chunks=[c for c in chunks if c is not None], query_vector=vector)
 
-    def _dated_ranking(self, query: str, vector: np.ndarray, pool: int) -> list[DenseHit]:
+    def _dated_ranking(self, query: str, vector: np.ndarray, pool: int, best_similarity: float) -> list[DenseHit]:
         """A third ranking for questions that name a date ("the March 6, 2025 adjustments"): the chunks of the
         documents of that date, by similarity to the question. A date shared by more than `dated_limit`
         documents points at none of them and adds nothing; so do chunks less similar than `dated_min_ratio` times
-        the best dense hit, since a user may misremember the date (an order signed on the 2nd, published on the 6th)."""
+        the best dense hit, since a user may misremember the date and those documents are then about other things."""
         mentions = date_mentions(query)
         if not mentions or not self.dated_weight:
             return []
@@ -118,7 +118,8 @@ class HybridRetriever:
         ids = [row.chunk_id for row in self.catalog.chunks_of_sources(sources)]
         # the stored vectors are compared here: Chroma's filtered query cost ~50 ms against ~6 ms for this
         hits = [DenseHit(cid, float(np.dot(vec, vector))) for cid, vec in self.store.vectors(ids).items()]
-        return sorted(hits, key=lambda hit: -hit.similarity)[:pool]
+        floor = self.dated_min_ratio * best_similarity
+        return sorted((hit for hit in hits if hit.similarity >= floor), key=lambda hit: -hit.similarity)[:pool]
 
     def _retrieved(self, row: StoredChunk, score: float, dense: float | None, lexical: float | None) -> RetrievedChunk | None:
         text = self.document_text(row.source)
