@@ -42,7 +42,29 @@ class _UncitedDate:
         return None
 
 
-_ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _UncitedDate]] = [
+class _Count:
+    """A number that counts something: not a time ("30 days"), a year, a date's day, or the number of a section,
+    order or proclamation, which do not answer "how many bitcoins?"."""
+
+    _NOT_A_COUNT_AFTER = re.compile(r"\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?|percent|%)\b", re.I)
+    _NOT_A_COUNT_BEFORE = re.compile(r"\b(section|sec\.|subsection|chapter|title|part|order|proclamation|no\.|"
+                                     + MONTHS + r")\s+$", re.I)
+
+    def __init__(self, pattern: re.Pattern) -> None:
+        self.pattern = pattern
+
+    def search(self, text: str) -> re.Match | None:
+        for match in self.pattern.finditer(text):
+            if re.fullmatch(r"(19|20)\d\d", match[0]):
+                continue
+            if self._NOT_A_COUNT_AFTER.match(text, match.end()) or self._NOT_A_COUNT_BEFORE.search(
+                    text[max(0, match.start() - 40) : match.start()]):
+                continue
+            return match
+        return None
+
+
+_ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _UncitedDate | _Count]] = [
     ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly)|within what|deadline|by when|what (period|timeframe|time frame))\b", re.I),
      re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b", re.I)),
     ("date", re.compile(r"\b(when|what date|which date|from when|since when|what day|effective date|take effect|start date)\b", re.I),
@@ -50,16 +72,16 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _UncitedDate]] = [
      _UncitedDate(re.compile(r"\b(" + MONTHS + r")\s+\d{1,2}(,\s*\d{4})?|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\s*[ap]\.m\."
                              r"|\b(\d+|" + _NUMBER_WORDS + r")\s+(days|months|years)\s+(after|from|following)\b"
                              r"|\beffective\s+(immediately|upon)\b", re.I))),
-    ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff)s?|which rate|how (large|big|high|low))\b", re.I),
+    ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff|cost|price|budget)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
     ("number", re.compile(r"\b(how many|what number|number of)\b", re.I),
-     re.compile(r"\b\d+\b|\b(" + _NUMBER_WORDS + r")\b", re.I)),
+     _Count(re.compile(r"\b\d+\b|\b(" + _NUMBER_WORDS + r")\b", re.I))),
 ]
 # Openings that ask for exactly one kind of fact; an answer without it does not answer the question.
 _REQUIRED_OPENINGS: dict[str, re.Pattern] = {
     "period": re.compile(r"(how long|how many (days|months|years|weeks|hours)|how (soon|quickly)|within what|by when)\b", re.I),
     "date": re.compile(r"(when|(on|from|as of|since) when|(on )?what date|which date)\b", re.I),
-    "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share)s?)\b", re.I),
+    "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share|cost|price)s?)\b", re.I),
     "number": re.compile(r"how many\b", re.I),
 }
 _LEAD_IN = re.compile(r"^\W*((and|so|but|then|also|ok|okay)\b[\s,]*)*", re.I)

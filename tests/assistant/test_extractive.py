@@ -195,6 +195,22 @@ def test_a_when_question_is_answered_by_a_relative_time_and_a_question_of_severa
     assert answer_to(answerer, "How long does the Secretary have to publish the notice?", [chunk]).refused
 
 
+def test_a_how_many_or_cost_question_needs_a_count_or_an_amount_not_a_deadline():
+    text = ("Sec. 3. Reserve. Within 30 days of the date of this order, the Secretary shall report on the reserve "
+            "established in section 2 of this order. The shield shall be deployed by 2026.")
+    chunk = RetrievedChunk(chunk_id="n1", source="n.md", title="Reserve", text=text, start=0, end=len(text))
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    refused = answer_to(answerer, "How many bitcoins does the reserve hold?", [chunk])
+    assert refused.refused and "do not state the number" in refused.answer
+    refused = answer_to(answerer, "What is the estimated cost of the shield?", [chunk])
+    assert refused.refused and "do not state the amount" in refused.answer
+    counted = text + " The reserve holds 200 bitcoins. The shield will cost $175 billion."
+    chunk = RetrievedChunk(chunk_id="n2", source="n2.md", title="Reserve", text=counted, start=0, end=len(counted))
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: counted, idf=uniform_idf)
+    assert "200 bitcoins" in answer_to(answerer, "How many bitcoins does the reserve hold?", [chunk]).answer
+    assert "$175 billion" in answer_to(answerer, "What is the estimated cost of the shield?", [chunk]).answer
+
+
 def test_a_follow_up_is_not_swamped_by_the_terms_of_the_conversation():
     text = ("Sec. 2. Rule. The Secretary shall rescind Energy Conservation Program: Definition of Showerhead, "
             "86 Fed. Reg. 71797 (December 20, 2021), including the definition of showerhead at 10 C.F.R. 430.2. "
