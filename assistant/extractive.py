@@ -15,7 +15,7 @@ import numpy as np
 from assistant.answers import Answer, Citation
 from ingest.text import split_sentences, strip_span
 from vectorstore.hits import RetrievedChunk
-from vectorstore.dates import MONTHS, date_mentions
+from vectorstore.references import MONTHS, date_mentions, instrument_mentions
 from vectorstore.lexical import STOPWORDS, stem, tokenize
 
 MAX_ANSWER_WORDS = 60
@@ -305,15 +305,15 @@ class ExtractiveAnswerer:
         cfg = self.config
         named_by_title: dict[str, frozenset[str]] = {}
         dates_named = date_mentions(question)
-        dated_as_named: dict[str | None, bool] = {}
+        dated: dict[str | None, bool] = {}
         for candidate in candidates:
             title, date = candidate.chunk.title, candidate.chunk.date
+            if date not in dated:
+                dated[date] = any(mention.names(date) for mention in dates_named)
             if title not in named_by_title:
                 in_title = q_terms & set(tokenize(title))
                 covers = sum(weights.get(t, 0.0) for t in in_title) >= cfg.title_cover * total
                 named_by_title[title] = frozenset(in_title) if covers else frozenset()
-            if date not in dated_as_named:
-                dated_as_named[date] = any(mention.names(date) for mention in dates_named)
             candidate.matched = q_terms & candidate.terms
             overlap = sum(weights.get(t, 0.0) for t in candidate.matched)
             inheritable = candidate.context | named_by_title[title]
@@ -327,7 +327,7 @@ class ExtractiveAnswerer:
             score += cfg.chunk_weight * (candidate.chunk.dense_score or 0.0)
             if wanted and any(entity.search(candidate.text) for entity in wanted):
                 score += cfg.answer_type_bonus
-            if dated_as_named[date]:
+            if dated[date]:
                 score += cfg.date_bonus
             if self.is_boilerplate(candidate.text):
                 score -= cfg.boilerplate_penalty
@@ -454,6 +454,10 @@ class ExtractiveAnswerer:
         required = _required(question) if len(question_parts(question)) == 1 else []
         if required and not any(entity.search(c.text) for c in chosen for _, entity in required):
             return refusal(question, chunks, f"The documents found do not state the {required[0][0]} asked for.")
+        absent = absent_instruments(question, chunks, chosen)
+        if absent:
+            return refusal(question, chunks, f"No ingested document is {absent[0]}, and the passages that cite it do "
+                                             "not answer this.")
 
         citations, parts = [], []
         for n, (candidate, start, end, quote) in enumerate(self._quotes(chosen), start=1):
@@ -494,6 +498,19 @@ _PART_BREAK = re.compile(
     r"[;?]\s+|,?\s+and\s+(?=" + _WH + r"|(?:whether|does|do|did|is|are|was|were|can)\b)|,\s+(?=" + _WH + ")",
     re.I,
 )
+
+
+def absent_instruments(question: str, chunks: Sequence[RetrievedChunk], chosen: Sequence[Candidate]) -> list[str]:
+    """Orders and proclamations the question names by number that are not among the documents found (only cited
+    by them: "Proclamation 10896" in a list of amended actions) and that no chosen sentence mentions. An answer
+    about such an order would come from sentences about something else."""
+    titles = " ".join({chunk.title for chunk in chunks})
+    absent = []
+    for kind, number in instrument_mentions(question):
+        if re.search(rf"\b{number}\b", titles) or any(re.search(rf"\b{number}\b", c.text) for c in chosen):
+            continue
+        absent.append(f"{kind} {number}")
+    return absent
 
 
 def identifiers(question: str) -> list[str]:

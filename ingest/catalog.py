@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE INDEX IF NOT EXISTS documents_by_file ON documents(file_source);
 CREATE INDEX IF NOT EXISTS documents_by_date ON documents(date, source);
+CREATE INDEX IF NOT EXISTS documents_by_title ON documents(title, source);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, source TEXT NOT NULL, ord INTEGER NOT NULL, start INTEGER NOT NULL,
     "end" INTEGER NOT NULL, heading TEXT NOT NULL, page INTEGER
@@ -246,6 +248,16 @@ class Catalog:
         where = " OR ".join("date LIKE ?" for _ in like_patterns)
         rows = self.conn.execute(f"SELECT source FROM documents WHERE {where} LIMIT ?", (*like_patterns, limit + 1)).fetchall()
         return [] if len(rows) > limit else [row[0] for row in rows]
+
+    @_locked
+    def sources_titled(self, numbers: Sequence[str]) -> list[str]:
+        """Documents whose title holds one of the numbers as a word ("Executive Order 14257: …" for "14257")."""
+        found: list[str] = []
+        for number in numbers:
+            pattern = re.compile(rf"\b{re.escape(number)}\b")
+            rows = self.conn.execute("SELECT source, title FROM documents WHERE title LIKE ?", (f"%{number}%",))
+            found.extend(source for source, title in rows if pattern.search(title))
+        return list(dict.fromkeys(found))
 
     @_locked
     def document_text(self, source: str) -> str | None:

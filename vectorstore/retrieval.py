@@ -10,7 +10,7 @@ import numpy as np
 
 from ingest.catalog import Catalog, StoredChunk
 from vectorstore.chroma_store import ChromaStore, DenseHit
-from vectorstore.dates import date_mentions
+from vectorstore.references import date_mentions, instrument_mentions
 from vectorstore.embeddings import Embedder
 from vectorstore.hits import RetrievedChunk
 from vectorstore.lexical import LexicalIndex
@@ -93,7 +93,7 @@ class HybridRetriever:
         for rank, hit in enumerate(lexical):
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.lexical_weight / (RRF_K + rank + 1)
         best_similarity = dense[0].similarity if dense else 0.0
-        for rank, hit in enumerate(self._dated_ranking(query, vector, pool, best_similarity)):
+        for rank, hit in enumerate(self._named_ranking(query, vector, pool, best_similarity)):
             dense_sim.setdefault(hit.chunk_id, hit.similarity)
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.dated_weight / (RRF_K + rank + 1)
         ranked = sorted(fused, key=lambda cid: -fused[cid])
@@ -106,15 +106,21 @@ class HybridRetriever:
         chunks = [self._retrieved(stored[cid], fused[cid], dense_sim.get(cid), lexical_score.get(cid)) for cid in ranked]
         return RetrievalResult(chunks=[c for c in chunks if c is not None], query_vector=vector)
 
-    def _dated_ranking(self, query: str, vector: np.ndarray, pool: int, best_similarity: float) -> list[DenseHit]:
-        """A third ranking for questions that name a date ("the March 6, 2025 adjustments"): the chunks of the
-        documents of that date, by similarity to the question. A date shared by more than `dated_limit`
-        documents points at none of them and adds nothing; so do chunks less similar than `dated_min_ratio` times
-        the best dense hit, since a user may misremember the date and those documents are then about other things."""
-        mentions = date_mentions(query)
-        if not mentions or not self.dated_weight:
+    def _named_ranking(self, query: str, vector: np.ndarray, pool: int, best_similarity: float) -> list[DenseHit]:
+        """A third ranking for questions that name documents: by date ("the March 6, 2025 adjustments") or by
+        number ("EO 14257"). It holds the chunks of those documents, by similarity to the question. A date shared
+        by more than `dated_limit` documents points at none of them and adds nothing; so do chunks less similar
+        than `dated_min_ratio` times the best dense hit, since a user may misremember a date and those documents
+        are then about other things."""
+        if not self.dated_weight:
             return []
-        sources = self.catalog.sources_dated([m.like_pattern for m in mentions], self.dated_limit)
+        mentions = date_mentions(query)
+        sources = self.catalog.sources_dated([m.like_pattern for m in mentions], self.dated_limit) if mentions else []
+        numbers = [number for _, number in instrument_mentions(query)]
+        if numbers:
+            sources = list(dict.fromkeys(sources + self.catalog.sources_titled(numbers)))
+        if not sources:
+            return []
         ids = [row.chunk_id for row in self.catalog.chunks_of_sources(sources)]
         # the stored vectors are compared here: Chroma's filtered query cost ~50 ms against ~6 ms for this
         hits = [DenseHit(cid, float(np.dot(vec, vector))) for cid, vec in self.store.vectors(ids).items()]

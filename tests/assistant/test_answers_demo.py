@@ -138,6 +138,14 @@ def test_a_question_that_names_a_date_finds_the_order_of_that_date(demo_assistan
     assert "eo2025/01-January/2025-01-20-executive-order-14165.md" in {c.source for c in answer.citations}
 
 
+def test_a_question_that_names_an_order_by_number_is_answered_from_that_order(demo_assistant):
+    """EO 14166 is cited by the April order that extended it, which retrieval ranks first without the number."""
+    source = "eo2025/01-January/2025-01-20-executive-order-14166.md"
+    assert demo_assistant.catalog.sources_titled(["14166"]) == [source]
+    answer = demo_assistant.ask("Under EO 14166, how long was enforcement of the TikTok law delayed?")
+    assert "75 days" in answer.answer and source in {c.source for c in answer.citations}
+
+
 @pytest.mark.parametrize(
     "question, source, fact",
     [

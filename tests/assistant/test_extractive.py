@@ -432,3 +432,19 @@ def test_a_question_that_names_a_date_prefers_the_document_of_that_date():
                                  end=len(texts[source]), date=dates[source]) for source in (other, expected)]
         ranked = answerer.score(question, bag_of_words([question])[0], answerer.candidates(chunks))
         assert [c.chunk.source for c in ranked] == [expected, other]
+
+
+def test_an_order_named_by_number_that_no_document_is_must_be_mentioned_by_the_answer():
+    from assistant.extractive import absent_instruments
+
+    text = ("(e) Proclamation 9705 of March 8, 2018 (Adjusting Imports of Steel), as amended by Proclamation 10896. "
+            "All articles shall be subject to an additional ad valorem rate of duty of 10 percent.")
+    chunk = RetrievedChunk(chunk_id="s1", source="s.md", title="Executive Order 14289: Tariffs", text=text, start=0,
+                           end=len(text))
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    rate = [c for c in answerer.candidates([chunk]) if "10 percent" in c.text]
+    cited = [c for c in answerer.candidates([chunk]) if "10896" in c.text]
+    question = "What rate does Proclamation 10896 impose on steel?"
+    assert absent_instruments(question, [chunk], rate) == ["Proclamation 10896"]
+    assert absent_instruments(question, [chunk], cited) == []  # the sentence that cites it may answer
+    assert absent_instruments("What rate does EO 14289 impose?", [chunk], rate) == []  # a document found is it

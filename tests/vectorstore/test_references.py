@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vectorstore.dates import DateMention, date_mentions
+from vectorstore.references import DateMention, date_mentions, instrument_mentions
 
 
 @pytest.mark.parametrize(
@@ -32,3 +32,9 @@ def test_a_mention_names_the_documents_of_its_day_month_and_year():
     march_2025 = DateMention(3, None, 2025)
     assert march_2025.names("2025-03-01") and not march_2025.names("2024-03-01")
     assert (march_14.like_pattern, march_2025.like_pattern) == ("____-03-14%", "2025-03-__%")
+
+
+def test_instrument_mentions():
+    assert instrument_mentions("What does EO 14257 say, and Executive Order No. 14193, and Proclamation 10896?") == [
+        ("EO", "14257"), ("Executive Order", "14193"), ("Proclamation", "10896")]
+    assert instrument_mentions("What does section 232 of the Trade Expansion Act of 1962 allow?") == []

@@ -1,4 +1,5 @@
-"""Dates a question names, which may point at documents by the day they were signed ("the March 14 order")."""
+"""What a question names that points at particular documents: a date ("the March 14 order") or an order's
+number ("EO 14257", "Proclamation 10896")."""
 
 from __future__ import annotations
 
@@ -55,3 +56,13 @@ def date_mentions(question: str) -> list[DateMention]:
         if 1 <= month <= 12 and (day is None or 1 <= day <= 31):
             found.append(DateMention(month, day, year))
     return found
+
+
+INSTRUMENT = re.compile(
+    r"\b(EO|E\.O\.|Executive Order|Proclamation|Presidential Memorandum|Memorandum)\s*(No\.\s*)?(\d{4,5})\b", re.I
+)
+
+
+def instrument_mentions(question: str) -> list[tuple[str, str]]:
+    """Orders and proclamations the question names by number, as (kind, number): "EO 14257" -> ("EO", "14257")."""
+    return [(match.group(1), match.group(3)) for match in INSTRUMENT.finditer(question)]
