@@ -56,6 +56,12 @@ def whole_document_chunk(heading: str = "") -> RetrievedChunk:
                           start=0, end=len(DOC), heading=heading, dense_score=0.5)
 
 
+def one_document(text: str, title: str = "Order", source: str = "doc.md") -> tuple[RetrievedChunk, ExtractiveAnswerer]:
+    """A chunk spanning the whole of one document, and an answerer that reads only that document."""
+    chunk = RetrievedChunk(chunk_id=source, source=source, title=title, text=text, start=0, end=len(text))
+    return chunk, ExtractiveAnswerer(embed=bag_of_words, document_text=lambda _: text, idf=uniform_idf)
+
+
 def answer_to(answerer: ExtractiveAnswerer, question: str, chunks: list[RetrievedChunk]):
     """The answer with no score threshold, so that only the rule under test can refuse."""
     return answerer.answer(question, chunks, bag_of_words([question])[0], threshold=0.0)
@@ -185,8 +191,7 @@ def test_a_when_question_without_a_date_in_the_answer_is_refused(answerer):
 def test_a_when_question_is_answered_by_a_relative_time_and_a_question_of_several_parts_is_not_refused_for_one():
     text = ("Sec. 3. Rescission. The Secretary shall publish a notice rescinding the showerhead rule. "
             "The rescission shall be effective 30 days from the date of publication of the notice.")
-    chunk = RetrievedChunk(chunk_id="r1", source="r.md", title="Showerheads", text=text, start=0, end=len(text))
-    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    chunk, answerer = one_document(text, "Showerheads", "r.md")
     answer = answer_to(answerer, "When does the rescission take effect?", [chunk])
     assert not answer.refused and "30 days from the date of publication" in answer.answer
     # the period asked for first is not stated, the notice asked for second is
@@ -198,15 +203,13 @@ def test_a_when_question_is_answered_by_a_relative_time_and_a_question_of_severa
 def test_a_how_many_or_cost_question_needs_a_count_or_an_amount_not_a_deadline():
     text = ("Sec. 3. Reserve. Within 30 days of the date of this order, the Secretary shall report on the reserve "
             "established in section 2 of this order. The shield shall be deployed by 2026.")
-    chunk = RetrievedChunk(chunk_id="n1", source="n.md", title="Reserve", text=text, start=0, end=len(text))
-    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    chunk, answerer = one_document(text, "Reserve", "n.md")
     refused = answer_to(answerer, "How many bitcoins does the reserve hold?", [chunk])
     assert refused.refused and "do not state the number" in refused.answer
     refused = answer_to(answerer, "What is the estimated cost of the shield?", [chunk])
     assert refused.refused and "do not state the amount" in refused.answer
     counted = text + " The reserve holds 200 bitcoins. The shield will cost $175 billion."
-    chunk = RetrievedChunk(chunk_id="n2", source="n2.md", title="Reserve", text=counted, start=0, end=len(counted))
-    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: counted, idf=uniform_idf)
+    chunk, answerer = one_document(counted, "Reserve", "n2.md")
     assert "200 bitcoins" in answer_to(answerer, "How many bitcoins does the reserve hold?", [chunk]).answer
     assert "$175 billion" in answer_to(answerer, "What is the estimated cost of the shield?", [chunk]).answer
 
@@ -215,8 +218,7 @@ def test_a_follow_up_is_not_swamped_by_the_terms_of_the_conversation():
     text = ("Sec. 2. Rule. The Secretary shall rescind Energy Conservation Program: Definition of Showerhead, "
             "86 Fed. Reg. 71797 (December 20, 2021), including the definition of showerhead at 10 C.F.R. 430.2. "
             "The rescission shall be effective 30 days from the date of publication of the notice.")
-    chunk = RetrievedChunk(chunk_id="f1", source="f.md", title="Showerheads", text=text, start=0, end=len(text))
-    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    chunk, answerer = one_document(text, "Showerheads", "f.md")
     question = "When does that rescission actually take effect?"
     conversation = set(tokenize("Which showerhead rule is rescinded? Energy Conservation Program: Definition of "
                                 "Showerhead, 86 Fed. Reg. 71797 (December 20, 2021), 10 C.F.R. 430.2."))
@@ -272,8 +274,7 @@ def test_a_question_in_long_form_finds_the_sentence_that_uses_the_abbreviation()
     text = ("Sec. 1. Purpose. This order protects Americans from Central Bank Digital Currencies (CBDCs).\n\n"
             "Sec. 2. Prohibition. Agencies are hereby prohibited from undertaking any action to establish CBDCs.\n\n"
             "Sec. 3. Reports. The working group shall report within 180 days on digital asset markets.")
-    chunk = RetrievedChunk(chunk_id="d1", source="cbdc.md", title="Digital assets", text=text, start=0, end=len(text))
-    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    chunk, answerer = one_document(text, "Digital assets", "cbdc.md")
     question = "May agencies establish a central bank digital currency?"
     found = answerer.score(question, bag_of_words([question])[0], answerer.candidates([chunk]))
     prohibition = next(c for c in found if "prohibited" in c.text)
@@ -295,8 +296,7 @@ def test_a_long_list_is_offered_whole_as_its_items_with_the_introduction_as_cont
              "(iii) the Institute of Museum and Library Services;", "(iv) the Community Development Fund; and",
              "(v) the Minority Business Development Agency."]
     text = "Sec. 2. Scope.\n\n" + intro + "\n" + "\n".join("    " + item for item in items) + "\n"
-    chunk = RetrievedChunk(chunk_id="l1", source="list.md", title="Bureaucracy", text=text, start=0, end=len(text))
-    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    chunk, answerer = one_document(text, "Bureaucracy", "list.md")
     whole = [c for c in answerer.candidates([chunk]) if c.text.startswith("(i)") and c.text.endswith("Agency.")]
     assert len(whole) == 1  # one unit from the first item to the last, not cut into windows
     assert whole[0].text == text[whole[0].start : whole[0].end]
@@ -305,8 +305,7 @@ def test_a_long_list_is_offered_whole_as_its_items_with_the_introduction_as_cont
 
 def test_a_heading_line_glued_to_a_sentence_is_not_quoted():
     text = "### Section 2.\n\n**Rates**\n Such rate of duty shall apply to goods entered on or after February 4, 2025.\n"
-    chunk = RetrievedChunk(chunk_id="h1", source="h.md", title="Duties", text=text, start=0, end=len(text))
-    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    chunk, answerer = one_document(text, "Duties", "h.md")
     quotes = [c.text for c in answerer.candidates([chunk])]
     assert quotes == ["Such rate of duty shall apply to goods entered on or after February 4, 2025."]
 
@@ -324,8 +323,7 @@ def test_a_heading_line_glued_to_a_sentence_is_not_quoted():
     ],
 )
 def test_a_plain_title_line_before_a_sentence_is_a_heading(text, quote):
-    chunk = RetrievedChunk(chunk_id="h1", source="h.md", title="Order", text=text, start=0, end=len(text))
-    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: text, idf=uniform_idf)
+    chunk, answerer = one_document(text, "Order", "h.md")
     assert [c.text for c in answerer.candidates([chunk])] == [quote]
 
 
