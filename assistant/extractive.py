@@ -26,56 +26,50 @@ _MARKUP = re.compile(r"\*\*|^#+\s*|^[-*+]\s+", re.MULTILINE)
 _NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|hundred|thousand|million|billion|trillion"
 
 
-class _UncitedDate:
-    """A date that is not part of a citation: in "Executive Order 14231 of March 2, 2025" the date names the
-    order cited, so it does not answer "when does it take effect?"."""
+class _Matches:
+    """A pattern whose matches count only where `rejects(text, match)` is false: `search` as `re.Pattern.search`."""
 
-    _CITATION = re.compile(r"\b(order|proclamation|memorandum|determination|notice)\s+(no\.\s*)?[\d-]+\s+of\s+$", re.I)
-
-    def __init__(self, pattern: re.Pattern) -> None:
+    def __init__(self, pattern: re.Pattern, rejects: Callable[[str, re.Match], bool]) -> None:
         self.pattern = pattern
+        self.rejects = rejects
 
     def search(self, text: str) -> re.Match | None:
-        for match in self.pattern.finditer(text):
-            if not self._CITATION.search(text[max(0, match.start() - 60) : match.start()]):
-                return match
-        return None
+        return next((match for match in self.pattern.finditer(text) if not self.rejects(text, match)), None)
 
 
-class _Count:
-    """A number that counts something: not a time ("30 days"), a year, a date's day, or the number of a section,
+_CITATION_OF = re.compile(r"\b(order|proclamation|memorandum|determination|notice)\s+(no\.\s*)?[\d-]+\s+of\s+$", re.I)
+
+
+def _cited(text: str, match: re.Match) -> bool:
+    """A date that is part of a citation: in "Executive Order 14231 of March 2, 2025" the date names the order
+    cited, so it does not answer "when does it take effect?"."""
+    return _CITATION_OF.search(text[max(0, match.start() - 60) : match.start()]) is not None
+
+
+_UNIT_AFTER = re.compile(r"\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?|percent|%)\b", re.I)
+_NUMBERING_BEFORE = re.compile(r"\b(section|sec\.|subsection|chapter|title|part|order|proclamation|no\.|" + MONTHS
+                               + r")\s+$", re.I)
+
+
+def _not_a_count(text: str, match: re.Match) -> bool:
+    """A number that counts nothing: a time ("30 days"), a share, a year, a date's day, or the number of a section,
     order or proclamation, which do not answer "how many bitcoins?"."""
-
-    _NOT_A_COUNT_AFTER = re.compile(r"\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?|percent|%)\b", re.I)
-    _NOT_A_COUNT_BEFORE = re.compile(r"\b(section|sec\.|subsection|chapter|title|part|order|proclamation|no\.|"
-                                     + MONTHS + r")\s+$", re.I)
-
-    def __init__(self, pattern: re.Pattern) -> None:
-        self.pattern = pattern
-
-    def search(self, text: str) -> re.Match | None:
-        for match in self.pattern.finditer(text):
-            if re.fullmatch(r"(19|20)\d\d", match[0]):
-                continue
-            if self._NOT_A_COUNT_AFTER.match(text, match.end()) or self._NOT_A_COUNT_BEFORE.search(
-                    text[max(0, match.start() - 40) : match.start()]):
-                continue
-            return match
-        return None
+    return (re.fullmatch(r"(19|20)\d\d", match[0]) is not None or _UNIT_AFTER.match(text, match.end()) is not None
+            or _NUMBERING_BEFORE.search(text[max(0, match.start() - 40) : match.start()]) is not None)
 
 
-_ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _UncitedDate | _Count]] = [
+_ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
     ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly)|within what|deadline|by when|what (period|timeframe|time frame))\b", re.I),
      re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b", re.I)),
     ("date", re.compile(r"\b(when|what date|which date|from when|since when|what day|effective date|take effect|start date)\b", re.I),
      # a relative time answers "when" too ("effective 30 days from the date of publication")
-     _UncitedDate(re.compile(r"\b(" + MONTHS + r")\s+\d{1,2}(,\s*\d{4})?|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\s*[ap]\.m\."
-                             r"|\b(\d+|" + _NUMBER_WORDS + r")\s+(days|months|years)\s+(after|from|following)\b"
-                             r"|\beffective\s+(immediately|upon)\b", re.I))),
+     _Matches(re.compile(r"\b(" + MONTHS + r")\s+\d{1,2}(,\s*\d{4})?|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\s*[ap]\.m\."
+                         r"|\b(\d+|" + _NUMBER_WORDS + r")\s+(days|months|years)\s+(after|from|following)\b"
+                         r"|\beffective\s+(immediately|upon)\b", re.I), _cited)),
     ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff|cost|price|budget)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
     ("number", re.compile(r"\b(how many|what number|number of)\b", re.I),
-     _Count(re.compile(r"\b\d+\b|\b(" + _NUMBER_WORDS + r")\b", re.I))),
+     _Matches(re.compile(r"\b\d+\b|\b(" + _NUMBER_WORDS + r")\b", re.I), _not_a_count)),
 ]
 # Openings that ask for exactly one kind of fact; an answer without it does not answer the question.
 _REQUIRED_OPENINGS: dict[str, re.Pattern] = {
@@ -287,9 +281,9 @@ class ExtractiveAnswerer:
                     continue
                 # the terms count an abbreviation's long form too; the sentence is embedded as written
                 terms = frozenset(tokenize(spell_out(shown, defined)))
+                lead = opening if opening and opening[0] < s and not _sibling_items(text, opening, (s, e)) else None
                 units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
-                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1),
-                                   opening if opening and opening[0] < s and not _sibling_items(text, opening, (s, e)) else None))
+                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1), lead))
         return units
 
     def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset()) -> list[Candidate]:
