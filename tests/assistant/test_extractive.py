@@ -67,6 +67,11 @@ def answer_to(answerer: ExtractiveAnswerer, question: str, chunks: list[Retrieve
     return answerer.answer(question, chunks, bag_of_words([question])[0], threshold=0.0)
 
 
+def scored(answerer: ExtractiveAnswerer, question: str, chunks: list[RetrievedChunk], conversation=frozenset()):
+    """The chunks' candidates as the answerer scores them for the question, best first."""
+    return answerer.score(question, bag_of_words([question])[0], answerer.candidates(chunks), conversation)
+
+
 def vocabulary_of(text: str):
     """A stand-in for `LexicalIndex.mentions` over one document."""
     vocabulary = set(tokenize(text))
@@ -222,7 +227,7 @@ def test_a_follow_up_is_not_swamped_by_the_terms_of_the_conversation():
     question = "When does that rescission actually take effect?"
     conversation = set(tokenize("Which showerhead rule is rescinded? Energy Conservation Program: Definition of "
                                 "Showerhead, 86 Fed. Reg. 71797 (December 20, 2021), 10 C.F.R. 430.2."))
-    ranked = answerer.score(question, bag_of_words([question])[0], answerer.candidates([chunk]), conversation)
+    ranked = scored(answerer, question, [chunk], conversation)
     lexical = {c.text.split()[1]: c.lexical for c in ranked}
     # the conversation's terms, however many the sentence repeats, add at most context_weight
     assert lexical["Secretary"] <= answerer.config.context_weight + 1e-9
@@ -276,7 +281,7 @@ def test_a_question_in_long_form_finds_the_sentence_that_uses_the_abbreviation()
             "Sec. 3. Reports. The working group shall report within 180 days on digital asset markets.")
     chunk, answerer = one_document(text, "Digital assets", "cbdc.md")
     question = "May agencies establish a central bank digital currency?"
-    found = answerer.score(question, bag_of_words([question])[0], answerer.candidates([chunk]))
+    found = scored(answerer, question, [chunk])
     prohibition = next(c for c in found if "prohibited" in c.text)
     assert {"central", "bank", "digital"} <= prohibition.matched
     assert prohibition.text == text[prohibition.start : prohibition.end]  # the quote stays verbatim
@@ -401,7 +406,7 @@ def test_a_question_that_names_a_document_by_its_title_reads_its_sentences():
               for source, title in (("dome.md", "The Iron Dome for America"), ("ports.md", "Port Security for America"))]
     answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=texts.get, idf=uniform_idf)
     question = "What is the Iron Dome for America?"
-    ranked = answerer.score(question, bag_of_words([question])[0], answerer.candidates(chunks))
+    ranked = scored(answerer, question, chunks)
     lexical = {c.chunk.source: c.lexical for c in ranked}
     assert lexical["dome.md"] > 0 and lexical["ports.md"] == 0  # "America" alone is not the title's share
     assert ranked[0].chunk.source == "dome.md"
@@ -428,7 +433,7 @@ def test_a_question_that_names_a_date_prefers_the_document_of_that_date():
         # the other document is retrieved first, so only the date can put the named one on top
         chunks = [RetrievedChunk(chunk_id=source, source=source, title="Order", text=texts[source], start=0,
                                  end=len(texts[source]), date=dates[source]) for source in (other, expected)]
-        ranked = answerer.score(question, bag_of_words([question])[0], answerer.candidates(chunks))
+        ranked = scored(answerer, question, chunks)
         assert [c.chunk.source for c in ranked] == [expected, other]
 
 
