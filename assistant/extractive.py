@@ -5,9 +5,11 @@ Every claim is verbatim from a source, so every citation's quote is exactly `tex
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Callable, Generic, Sequence, TypeVar
 
 import numpy as np
@@ -35,6 +37,21 @@ class _Matches:
 
     def search(self, text: str) -> re.Match | None:
         return next((match for match in self.pattern.finditer(text) if not self.rejects(text, match)), None)
+
+
+@functools.cache
+def _country_names() -> re.Pattern:
+    """Country names (ISO 3166-1 names and common short forms, the United States left out: every order names it)."""
+    names = resources.files("assistant").joinpath("countries.txt").read_text(encoding="utf-8").split("\n")
+    alternatives = "|".join(re.escape(name) for name in sorted(filter(None, names), key=len, reverse=True))
+    return re.compile(r"(?<![\w-])(" + alternatives + r")(?![\w-])")
+
+
+class _CountryName:
+    """Finds a country's name in a sentence; the list is read on first use."""
+
+    def search(self, text: str) -> re.Match | None:
+        return _country_names().search(text)
 
 
 _CITATION_OF = re.compile(r"\b(order|proclamation|memorandum|determination|notice)\s+(no\.\s*)?[\d-]+\s+of\s+$", re.I)
@@ -68,6 +85,7 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
                          r"|\beffective\s+(immediately|upon)\b", re.I), _cited)),
     ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff|cost|price|budget)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
+    ("country", re.compile(r"\b(which|what) (\S+ )?(countries|country|nations|nation)\b", re.I), _CountryName()),
     ("number", re.compile(r"\b(how many|what number|number of)\b", re.I),
      _Matches(re.compile(r"\b\d+\b|\b(" + _NUMBER_WORDS + r")\b", re.I), _not_a_count)),
 ]
@@ -77,6 +95,7 @@ _REQUIRED_OPENINGS: dict[str, re.Pattern] = {
     "date": re.compile(r"(when|(on|from|as of|since) when|(on )?what date|which date)\b", re.I),
     "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share|cost|price)s?)\b", re.I),
     "number": re.compile(r"how many\b", re.I),
+    "country": re.compile(r"(which|what) (\S+ )?(countries|country|nations|nation)\b", re.I),
 }
 _LEAD_IN = re.compile(r"^\W*((and|so|but|then|also|ok|okay)\b[\s,]*)*", re.I)
 _WINDOW_WORDS = 30

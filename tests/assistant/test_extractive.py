@@ -219,6 +219,20 @@ def test_a_how_many_or_cost_question_needs_a_count_or_an_amount_not_a_deadline()
     assert "$175 billion" in answer_to(answerer, "What is the estimated cost of the shield?", [chunk]).answer
 
 
+def test_a_which_countries_question_needs_a_country_named_and_the_united_states_does_not_count():
+    text = ("Sec. 2. Vetting. The Secretary of State shall identify countries throughout the world for which "
+            "vetting information is so deficient as to warrant a suspension of admissions to the United States.")
+    chunk, answerer = one_document(text, "Vetting", "v.md")
+    refused = answer_to(answerer, "Which countries ended up under a full suspension after the vetting review?", [chunk])
+    assert refused.refused and "do not state the country" in refused.answer
+    named = text + " Admissions of nationals of Chad and the Republic of Yemen shall be suspended in full."
+    chunk, answerer = one_document(named, "Vetting", "v2.md")
+    answer = answer_to(answerer, "Which countries ended up under a full suspension after the vetting review?", [chunk])
+    assert not answer.refused and "Chad" in answer.answer
+    # "which nationals" asks for no country
+    assert answer_to(answerer, "Which nationals does the vetting review concern?", [chunk]).refused is False
+
+
 def test_a_follow_up_is_not_swamped_by_the_terms_of_the_conversation():
     text = ("Sec. 2. Rule. The Secretary shall rescind Energy Conservation Program: Definition of Showerhead, "
             "86 Fed. Reg. 71797 (December 20, 2021), including the definition of showerhead at 10 C.F.R. 430.2. "
