@@ -203,6 +203,9 @@ class ExtractiveConfig:
     max_words: int = 75
     # a window from the middle of a long sentence is preceded by the sentence's opening window, within max_words
     quote_openings: bool = True
+    # a quote that points elsewhere in its order ("the action listed in section 2(a) of this order") is followed by
+    # the item it points to, when that item is short and the answer has room
+    quote_referents: bool = True
     # a question in several parts ("…, and from when?"): each part left open gets the candidate that answers it best
     # (scored against the part alone), if that scores ≥ part_keep_ratio·best; another document only when it answers
     # the part better by part_new_source_margin; such answers may run to multi_part_max_words
@@ -473,7 +476,7 @@ class ExtractiveAnswerer:
                                              "not answer this.")
 
         citations, parts = [], []
-        for n, (candidate, start, end, quote) in enumerate(self._quotes(chosen), start=1):
+        for n, (candidate, start, end, quote) in enumerate(self._quotes(chosen, chunks), start=1):
             chunk = candidate.chunk
             citations.append(
                 Citation(n=n, source=chunk.source, title=chunk.title, chunk_id=chunk.chunk_id, quote=quote,
@@ -486,11 +489,23 @@ class ExtractiveAnswerer:
             parts.append(f"{shown} [{n}]")
         return Answer(question=question, answer=" ".join(parts), citations=citations, refused=False, mode="extractive")
 
-    def _quotes(self, chosen: list[Candidate]) -> list[tuple[Candidate, int, int, str]]:
-        """The spans to quote for the chosen candidates. A window from the middle of a long sentence is preceded
-        by the sentence's opening window, which holds its subject and often its deadline ("Within 90 days …, the
-        Secretary shall submit a report … including a recommendation on Macau"), while the answer has room."""
-        words = sum(c.words for c in chosen)
+    def _quotes(self, chosen: list[Candidate], passages: Sequence[RetrievedChunk] = ()) -> list[tuple[Candidate, int, int, str]]:
+        """The spans to quote for the chosen candidates, while the answer has room:
+
+        - the best quote, when it refers to an item of its own order ("the action listed in section 2(a) of this
+          order"), is followed by that item ("(a) Proclamation 10908 of March 26, 2025 (Adjusting Imports of
+          Automobiles …)") if a passage holds it; lesser sentences give way to it, since without it the quote
+          names only a section number;
+        - a window from the middle of a long sentence is preceded by the sentence's opening window, which holds its
+          subject and often its deadline ("Within 90 days …, the Secretary shall submit a report … including a
+          recommendation on Macau").
+        """
+        quoted = [(c.chunk.source, c.start, c.end) for c in chosen]
+        referents = self._referents(chosen[0], passages, quoted) if chosen and self.config.quote_referents else []
+        needed = sum(r.words for r in referents)
+        while referents and len(chosen) > 1 and sum(c.words for c in chosen) + needed > self.config.max_words:
+            chosen = chosen[:-1]
+        words = sum(c.words for c in chosen) + needed
         quotes: list[tuple[Candidate, int, int, str]] = []
         for candidate in chosen:
             lead = candidate.lead if self.config.quote_openings else None
@@ -503,7 +518,60 @@ class ExtractiveAnswerer:
                     quotes.append((candidate, lead[0], lead[1], text[lead[0]:lead[1]]))
                     words += lead_words
             quotes.append((candidate, candidate.start, candidate.end, candidate.text))
+            if candidate is chosen[0]:
+                quotes.extend((referent, referent.start, referent.end, referent.text) for referent in referents)
         return quotes
+
+    def _referents(self, candidate: Candidate, passages: Sequence[RetrievedChunk],
+                   quoted: list[tuple[str, int, int]]) -> list[Candidate]:
+        """The items of its own order that the candidate refers to by section and letter, each as a candidate in
+        the passage that holds it; items already quoted, longer than `_REFERENT_WORDS`, or in no passage are left."""
+        references = list(_SECTION_ITEM_REFERENCE.finditer(candidate.text))
+        text = self.document_text(candidate.chunk.source) if references else None
+        if text is None:
+            return []
+        found: list[Candidate] = []
+        quoted = list(quoted)
+        for reference in references:
+            span = section_item(text, int(reference["section"]), reference["item"])
+            # an item that only introduces a list (":") says nothing by itself
+            if span is None or len(text[span[0]:span[1]].split()) > _REFERENT_WORDS or text[span[1] - 1] == ":":
+                continue
+            start, end = span
+            if any(source == candidate.chunk.source and s < end and start < e for source, s, e in quoted):
+                continue
+            chunk = next((c for c in passages if c.source == candidate.chunk.source and c.start <= start and end <= c.end),
+                         None)
+            if chunk is not None:
+                found.append(Candidate(chunk=chunk, start=start, end=end, text=text[start:end],
+                                       chunk_rank=candidate.chunk_rank, score=candidate.score))
+                quoted.append((candidate.chunk.source, start, end))
+        return found
+
+
+_SECTION_ITEM_REFERENCE = re.compile(
+    r"\bsections?\s+\(?(?P<section>\d+)\)?\s*\((?P<item>[a-z])\)(?:\s+through\s+\S+)?\s+of\s+this\s+(?:order|proclamation|memorandum)\b",
+    re.I)
+_SECTION_START = re.compile(r"^[#*\s]*(?:Sec\.|Section)\s*(\d+)\.", re.M | re.I)
+_REFERENT_WORDS = 40
+
+
+def section_item(text: str, section: int, item: str) -> tuple[int, int] | None:
+    """Where item `(item)` of section `section` of an order stands: from its letter to the end of its line.
+
+    Sections open with "Sec. 2." or "Section 2." at the start of a line (Markdown marks allowed); the item opens
+    a line of that section with "(a)"."""
+    starts = [(int(m[1]), m.start()) for m in _SECTION_START.finditer(text)]
+    for index, (number, start) in enumerate(starts):
+        if number != section:
+            continue
+        end = starts[index + 1][1] if index + 1 < len(starts) else len(text)
+        match = re.compile(rf"^[ \t]*\({re.escape(item)}\)\s", re.M).search(text, start, end)
+        if match is None:
+            return None
+        line_end = text.find("\n", match.start(), end)
+        return strip_span(text, match.start(), end if line_end < 0 else line_end)
+    return None
 
 
 _WH = r"(?:(?:within|by|for|in|on|from|since|until|to|at|under|after|before)\s+)?(?:what|when|which|who|whom|how|why|where)\b"

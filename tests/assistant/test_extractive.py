@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.extractive import Candidate, ExtractiveAnswerer, _is_heading, _list_intros, _redundant
+from assistant.extractive import Candidate, ExtractiveAnswerer, _is_heading, _list_intros, _redundant, section_item
 from ingest.text import split_sentences
 from vectorstore.hits import RetrievedChunk
 from vectorstore.lexical import tokenize
@@ -231,6 +231,47 @@ def test_a_which_countries_question_needs_a_country_named_and_the_united_states_
     assert not answer.refused and "Chad" in answer.answer
     # "which nationals" asks for no country
     assert answer_to(answerer, "Which nationals does the vetting review concern?", [chunk]).refused is False
+
+
+NON_STACKING = (
+    "Sec. 2. Applicability. This order shall apply only to tariffs imposed through the following actions:\n\n"
+    "(a) Proclamation 10908 of March 26, 2025 (Adjusting Imports of Automobiles and Automobile Parts);\n\n"
+    "(b) Executive Order 14193 of February 1, 2025 (Imposing Duties on Canada);\n\n"
+    "(c) the following further actions:\n\n"
+    "Sec. 3. Non-stacking.\n\n(a) An article subject to tariffs pursuant to the action listed in section 2(a) of this "
+    "order shall not be subject to additional tariffs pursuant to the actions listed in section 2(b) of this order.\n\n"
+    "(b) An article subject to the actions listed in section 2(c) of this order shall pay the highest of them.\n\n"
+    "Sec. 4. General Provisions. This order shall be implemented consistent with applicable law.\n"
+)
+
+
+def test_section_item_finds_the_lettered_item_of_a_numbered_section():
+    start, end = section_item(NON_STACKING, 2, "b")
+    assert NON_STACKING[start:end] == "(b) Executive Order 14193 of February 1, 2025 (Imposing Duties on Canada);"
+    assert NON_STACKING[slice(*section_item(NON_STACKING, 3, "b"))].startswith("(b) An article subject")
+    assert section_item(NON_STACKING, 4, "a") is None  # section 4 has no lettered items
+    assert section_item(NON_STACKING, 5, "a") is None  # there is no section 5
+    markdown = NON_STACKING.replace("Sec. 2. Applicability.", "### Section 2.\n\nApplicability\n")
+    assert markdown[slice(*section_item(markdown, 2, "a"))].startswith("(a) Proclamation 10908")
+
+
+def test_the_best_quote_is_followed_by_the_item_of_its_order_it_refers_to():
+    chunk, answerer = one_document(NON_STACKING, "Non-stacking", "s.md")
+    question = "Is an article subject to tariffs pursuant to the action listed in section 2(a) subject to additional tariffs?"
+    answer = answer_to(answerer, question, [chunk])
+    quotes = [citation.quote for citation in answer.citations]
+    assert quotes[0].startswith("(a) An article subject to tariffs pursuant to the action listed in section 2(a)")
+    # both items it refers to follow it, each cited where it stands
+    assert quotes[1:3] == [NON_STACKING[slice(*section_item(NON_STACKING, 2, "a"))],
+                           NON_STACKING[slice(*section_item(NON_STACKING, 2, "b"))]]
+    assert all(NON_STACKING[c.start:c.end] == c.quote for c in answer.citations)
+    # an item that only introduces a list says nothing by itself
+    answer = answer_to(answerer, "Which article shall pay the highest of the tariffs listed?", [chunk])
+    assert "(b) An article subject to the actions listed in section 2(c)" in answer.answer
+    assert "(c) the following further actions" not in answer.answer
+    answerer.config.quote_referents = False
+    answer = answer_to(answerer, question, [chunk])
+    assert "Proclamation 10908" not in answer.answer
 
 
 def test_a_follow_up_is_not_swamped_by_the_terms_of_the_conversation():
