@@ -6,6 +6,8 @@ predictable; the real model is exercised by tests/assistant/test_answers_demo.py
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -33,10 +35,11 @@ The Council shall meet every month to review port security.
 
 
 def bag_of_words(texts, batch_size=8):
-    vectors = np.zeros((len(texts), 64), dtype=np.float32)
+    # crc32, not hash(): str hashes change with every process, and so would the scores
+    vectors = np.zeros((len(texts), 256), dtype=np.float32)
     for row, text in enumerate(texts):
         for term in tokenize(text):
-            vectors[row, hash(term) % 64] += 1.0
+            vectors[row, zlib.crc32(term.encode()) % 256] += 1.0
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.maximum(norms, 1e-9)
 
