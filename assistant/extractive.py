@@ -54,12 +54,13 @@ class _CountryName:
         return _country_names().search(text)
 
 
-_CITATION_OF = re.compile(r"\b(order|proclamation|memorandum|determination|notice)\s+(no\.\s*)?[\d-]+\s+of\s+$", re.I)
+_CITATION_OF = re.compile(r"\b(order|proclamation|memorandum|determination|notice)\s+((no\.\s*)?[\d-]+\s+of|dated)\s+$",
+                          re.I)
 
 
 def _cited(text: str, match: re.Match) -> bool:
-    """A date that is part of a citation: in "Executive Order 14231 of March 2, 2025" the date names the order
-    cited, so it does not answer "when does it take effect?"."""
+    """A date that is part of a citation: in "Executive Order 14231 of March 2, 2025" or "the Executive Order dated
+    April 8, 2025" the date names the order cited, so it does not answer "when does it take effect?"."""
     return _CITATION_OF.search(text[max(0, match.start() - 60) : match.start()]) is not None
 
 
@@ -79,9 +80,11 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
     ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly)|within what|deadline|by when|what (period|timeframe|time frame))\b", re.I),
      re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b", re.I)),
     ("date", re.compile(r"\b(when|what date|which date|from when|since when|what day|effective date|take effect|start date)\b", re.I),
-     # a relative time answers "when" too ("effective 30 days from the date of publication")
+     # a relative time or a deadline answers "when" too ("effective 30 days from the date of publication",
+     # "within 180 days of the date of this order")
      _Matches(re.compile(r"\b(" + MONTHS + r")\s+\d{1,2}(,\s*\d{4})?|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\s*[ap]\.m\."
                          r"|\b(\d+|" + _NUMBER_WORDS + r")\s+(days|months|years)\s+(after|from|following)\b"
+                         r"|\bwithin\s+(\d+|" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b"
                          r"|\beffective\s+(immediately|upon)\b", re.I), _cited)),
     ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff|cost|price|budget)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),

@@ -208,6 +208,14 @@ def test_a_when_question_is_answered_by_a_relative_time_and_a_question_of_severa
     assert answer_to(answerer, "How long does the Secretary have to publish the notice?", [chunk]).refused
 
 
+def test_a_when_question_is_answered_by_a_deadline():
+    text = ("Sec. 4. Report. The Working Group shall review digital asset markets. "
+            "Within 180 days of the date of this order, the Working Group shall submit a report to the President.")
+    chunk, answerer = one_document(text, "Digital assets", "w.md")
+    answer = answer_to(answerer, "When is the Working Group's report due?", [chunk])
+    assert not answer.refused and "Within 180 days of the date of this order" in answer.answer
+
+
 def test_a_how_many_or_cost_question_needs_a_count_or_an_amount_not_a_deadline():
     text = ("Sec. 3. Reserve. Within 30 days of the date of this order, the Secretary shall report on the reserve "
             "established in section 2 of this order. The shield shall be deployed by 2026.")
@@ -476,6 +484,7 @@ def test_a_date_that_names_a_cited_order_does_not_answer_when():
     (date,) = _wanted("From when do the new rates apply?")
     assert date.search("as amended by Executive Order 14231 of March 2, 2025 (Amendment to Duties).") is None
     assert date.search("Proclamation 10908 of March 26, 2025 applies.") is None
+    assert date.search("as modified by the Executive Order dated April 8, 2025, from 90 percent") is None
     assert date.search("on or after 12:01 a.m. eastern standard time on March 7, 2025")
     assert date.search("Executive Order 14231 of March 2, 2025 takes effect on March 7, 2025")[0] == "March 7, 2025"
 
