@@ -232,7 +232,8 @@ class Assistant:
     def _answer_events(self, question, turns, query, result, top, use_llm: bool) -> Iterator[str | Answer]:
         """The answering step after retrieval: text pieces, then the Answer with its retrieval attached."""
         def extractive() -> Answer:
-            passages = top + self.retriever.neighbours(top, result.chunks, self.settings.expand_documents)
+            passages = top + self.retriever.neighbours(top, result.chunks, self.settings.expand_documents,
+                                                       result.named_sources)
             return self.extractive.answer(question, passages, result.query_vector, query.context_terms)
 
         if use_llm:

@@ -17,7 +17,7 @@ import numpy as np
 from assistant.answers import Answer, Citation
 from ingest.text import split_sentences, strip_span
 from vectorstore.hits import RetrievedChunk
-from vectorstore.references import MONTHS, date_mentions, instrument_mentions
+from vectorstore.references import MONTHS, date_mentions, instrument_mentions, titles_instrument
 from vectorstore.lexical import STOPWORDS, stem, tokenize
 
 MAX_ANSWER_WORDS = 60
@@ -464,14 +464,28 @@ class ExtractiveAnswerer:
         unknown += [name for name in proper_names(question) if not self._name_mentioned(name)]
         if unknown:
             return refusal(question, chunks, f"No document mentions {', '.join(unknown)}.")
-        candidates = self.score(question, query_vector, self.candidates(chunks), context_terms)
+        pool = self.candidates(chunks)
+        topic = asked_topic(question)
+        if topic is not None:
+            # what a document named by number says is read from that document alone
+            named = {c.chunk.source: c.chunk.title for c in pool if names_by_number(question, c.chunk.title)}
+            if named:
+                pool = [c for c in pool if c.chunk.source in named]
+                if not any(topic.search(c.text) for c in pool):
+                    titles = " and ".join(title.split(":")[0] for title in dict.fromkeys(named.values()))
+                    return refusal(question, chunks, f"{titles} says nothing about {topic.words}.")
+        candidates = self.score(question, query_vector, pool, context_terms)
         chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))), question_parts(question))
         threshold = self.config.refusal_threshold if threshold is None else threshold
-        if not chosen or max(c.score for c in chosen) < threshold:
+        # "What does EO 14257 say about India?" is answered by what the order says of India, however little
+        on_topic = topic is not None and any(topic.search(c.text) for c in chosen)
+        if not chosen or (max(c.score for c in chosen) < threshold and not on_topic):
             return refusal(question, chunks)
         # a question of several parts is answered for the parts the documents state, not refused for one
         required = _required(question) if len(question_parts(question)) == 1 else []
         if required and not any(entity.search(c.text) for c in chosen for _, entity in required):
+            if topic is not None:
+                return refusal(question, chunks, f"The passages found say nothing about {topic.words}.")
             return refusal(question, chunks, f"The documents found do not state the {required[0][0]} asked for.")
         absent = absent_instruments(question, chunks, chosen)
         if absent:
@@ -588,13 +602,20 @@ def absent_instruments(question: str, chunks: Sequence[RetrievedChunk], chosen: 
     """Orders and proclamations the question names by number that are not among the documents found (only cited
     by them: "Proclamation 10896" in a list of amended actions) and that no chosen sentence mentions. An answer
     about such an order would come from sentences about something else."""
-    titles = " ".join({chunk.title for chunk in chunks})
+    titles = {chunk.title for chunk in chunks}
     absent = []
     for kind, number in instrument_mentions(question):
-        if re.search(rf"\b{number}\b", titles) or any(re.search(rf"\b{number}\b", c.text) for c in chosen):
+        if (any(titles_instrument(title, kind, number) for title in titles)
+                or any(re.search(rf"\b{number}\b", c.text) for c in chosen)):
             continue
         absent.append(f"{kind} {number}")
     return absent
+
+
+def names_by_number(question: str, title: str) -> bool:
+    """Whether the question names the document of this title by its number ("EO 14257" for "Executive Order 14257:
+    Regulating Imports …")."""
+    return any(titles_instrument(title, kind, number) for kind, number in instrument_mentions(question))
 
 
 def identifiers(question: str) -> list[str]:
@@ -690,14 +711,45 @@ def _redundant(candidate: Candidate, other: Candidate) -> bool:
     return bool(union) and len(candidate.terms & other.terms) >= 0.7 * len(union)
 
 
-def _wanted(question: str) -> list[re.Pattern]:
-    """Patterns of the kind of fact the question asks for (a period, a date, an amount, a count)."""
-    return [entity for _, asked, entity in _ANSWER_TYPES if asked.search(question)]
+_ABOUT = re.compile(r"\b(?:say|says|said|state|states|stated|mention|mentions|mentioned)\s+(?:about|on|regarding|concerning)"
+                    r"\s+(?P<topic>[^?!.;]+)", re.I)
 
 
-def _required(question: str) -> list[tuple[str, re.Pattern]]:
-    """The kinds of fact the question opens by asking for ("When …", "How long …", "What rate …"):
-    an answer without one of them does not answer it."""
+class _Topic:
+    """The topic of a "What does EO 14257 say about India?" question, found in a sentence that has each of its
+    words (as tokens: "Indian" is not "India")."""
+
+    def __init__(self, words: str) -> None:
+        self.words = words
+        self.terms = frozenset(tokenize(words))
+        # a longer word matches by its stem, so "Brazilian ethanol" finds "Brazil … ethanol"
+        self._stems = [term[: max(4, len(term) - 3)] if len(term) >= 6 and term.isalpha() else term for term in self.terms]
+
+    def search(self, text: str) -> bool:
+        tokens = set(tokenize(text))
+        return all(stem in tokens or (stem not in self.terms and any(t.startswith(stem) for t in tokens))
+                   for stem in self._stems)
+
+
+def asked_topic(question: str) -> _Topic | None:
+    """The topic a question asks a document about ("… say about India?"), when it is a few words."""
+    match = _ABOUT.search(question)
+    topic = _Topic(match["topic"].strip()) if match else None
+    return topic if topic is not None and 0 < len(topic.terms) <= 4 else None
+
+
+def _wanted(question: str) -> list[re.Pattern | _Topic]:
+    """Patterns of the kind of fact the question asks for (a period, a date, an amount, a count, a topic)."""
+    topic = asked_topic(question)
+    return [entity for _, asked, entity in _ANSWER_TYPES if asked.search(question)] + ([topic] if topic else [])
+
+
+def _required(question: str) -> list[tuple[str, re.Pattern | _Topic]]:
+    """The kinds of fact the question opens by asking for ("When …", "How long …", "What rate …"), or the topic
+    it asks about: an answer without one of them does not answer it."""
+    topic = asked_topic(question)
+    if topic is not None:
+        return [(topic.words, topic)]
     opening = question[_LEAD_IN.match(question).end() :]
     entities = {name: entity for name, _, entity in _ANSWER_TYPES}
     return [(name, entities[name]) for name, asked in _REQUIRED_OPENINGS.items() if asked.match(opening)][:1]

@@ -66,3 +66,15 @@ INSTRUMENT = re.compile(
 def instrument_mentions(question: str) -> list[tuple[str, str]]:
     """Orders and proclamations the question names by number, as (kind, number): "EO 14257" -> ("EO", "14257")."""
     return [(match.group(1), match.group(3)) for match in INSTRUMENT.finditer(question)]
+
+
+_KIND_IN_TITLE = {"eo": r"(?:Executive Order|E\.?O\.?)", "e.o.": r"(?:Executive Order|E\.?O\.?)",
+                  "executive order": r"(?:Executive Order|E\.?O\.?)", "proclamation": "Proclamation",
+                  "presidential memorandum": "Memorandum", "memorandum": "Memorandum"}
+
+
+def titles_instrument(title: str, kind: str, number: str) -> bool:
+    """Whether a document's title names it as this instrument: "Executive Order 14257: …" for ("EO", "14257"),
+    but not "Executive Order 10896: …" for ("Proclamation", "10896")."""
+    name = _KIND_IN_TITLE.get(kind.lower(), re.escape(kind))
+    return re.search(rf"\b{name}\s*(?:No\.\s*)?{re.escape(number)}\b", title, re.I) is not None

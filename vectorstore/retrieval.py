@@ -10,7 +10,7 @@ import numpy as np
 
 from ingest.catalog import Catalog, StoredChunk
 from vectorstore.chroma_store import ChromaStore, DenseHit
-from vectorstore.references import date_mentions, instrument_mentions
+from vectorstore.references import date_mentions, instrument_mentions, titles_instrument
 from vectorstore.embeddings import Embedder
 from vectorstore.hits import RetrievedChunk
 from vectorstore.lexical import LexicalIndex
@@ -24,6 +24,8 @@ class RetrievalResult:
 
     chunks: list[RetrievedChunk]
     query_vector: np.ndarray
+    # documents the question names by number ("EO 14257"): the answerer reads them whole
+    named_sources: tuple[str, ...] = ()
 
 
 class HybridRetriever:
@@ -93,7 +95,8 @@ class HybridRetriever:
         for rank, hit in enumerate(lexical):
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.lexical_weight / (RRF_K + rank + 1)
         best_similarity = dense[0].similarity if dense else 0.0
-        for rank, hit in enumerate(self._named_ranking(query, vector, pool, best_similarity)):
+        numbered = self._numbered_sources(query)
+        for rank, hit in enumerate(self._named_ranking(query, vector, pool, best_similarity, numbered)):
             dense_sim.setdefault(hit.chunk_id, hit.similarity)
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.dated_weight / (RRF_K + rank + 1)
         ranked = sorted(fused, key=lambda cid: -fused[cid])
@@ -104,9 +107,19 @@ class HybridRetriever:
             for cid, vec in self.store.vectors(missing).items():
                 dense_sim[cid] = float(np.dot(vec, vector))
         chunks = [self._retrieved(stored[cid], fused[cid], dense_sim.get(cid), lexical_score.get(cid)) for cid in ranked]
-        return RetrievalResult(chunks=[c for c in chunks if c is not None], query_vector=vector)
+        return RetrievalResult(chunks=[c for c in chunks if c is not None], query_vector=vector,
+                               named_sources=tuple(numbered))
 
-    def _named_ranking(self, query: str, vector: np.ndarray, pool: int, best_similarity: float) -> list[DenseHit]:
+    def _numbered_sources(self, query: str) -> list[str]:
+        """The documents whose titles hold an order or proclamation number the question names ("EO 14257")."""
+        mentions = instrument_mentions(query)
+        if not mentions:
+            return []
+        return [source for source in self.catalog.sources_titled([number for _, number in mentions])
+                if any(titles_instrument(self.catalog.title_date(source)[0], *mention) for mention in mentions)]
+
+    def _named_ranking(self, query: str, vector: np.ndarray, pool: int, best_similarity: float,
+                       numbered: Sequence[str] = ()) -> list[DenseHit]:
         """A third ranking for questions that name documents: by date ("the March 6, 2025 adjustments") or by
         number ("EO 14257"). It holds the chunks of those documents, by similarity to the question. A date shared
         by more than `dated_limit` documents points at none of them and adds nothing; so do chunks less similar
@@ -116,9 +129,7 @@ class HybridRetriever:
             return []
         mentions = date_mentions(query)
         sources = self.catalog.sources_dated([m.like_pattern for m in mentions], self.dated_limit) if mentions else []
-        numbers = [number for _, number in instrument_mentions(query)]
-        if numbers:
-            sources = list(dict.fromkeys(sources + self.catalog.sources_titled(numbers)))
+        sources = list(dict.fromkeys([*sources, *numbered]))
         if not sources:
             return []
         ids = [row.chunk_id for row in self.catalog.chunks_of_sources(sources)]
@@ -137,15 +148,17 @@ class HybridRetriever:
             end=row.end, heading=row.heading, page=row.page, date=date, score=score, dense_score=dense, lexical_score=lexical,
         )
 
-    def neighbours(self, top: Sequence[RetrievedChunk], ranked: Sequence[RetrievedChunk], documents: int) -> list[RetrievedChunk]:
-        """The other chunks of the first `documents` documents of `top`, in document order (taken from `ranked`,
-        the whole retrieval result, when retrieval scored them).
+    def neighbours(self, top: Sequence[RetrievedChunk], ranked: Sequence[RetrievedChunk], documents: int,
+                   named: Sequence[str] = ()) -> list[RetrievedChunk]:
+        """The other chunks of the first `documents` documents of `top` and of the `named` documents (those the
+        question names by number), in document order (taken from `ranked`, the whole retrieval result, when
+        retrieval scored them).
 
         The sentence that answers is often a few paragraphs away from the passage that matched best (a rate
         stated in the section after the one that names the goods), so the answerer reads those documents whole.
         Chunks that retrieval did not rank carry no scores: the answerer weighs them by their sentences alone.
         """
-        sources = distinct_sources(top)[:documents]
+        sources = list(dict.fromkeys([*distinct_sources(top)[:documents], *named]))
         have = {chunk.chunk_id for chunk in top}
         scored = {chunk.chunk_id: chunk for chunk in ranked}
         extra = []

@@ -146,6 +146,17 @@ def test_a_question_that_names_an_order_by_number_is_answered_from_that_order(de
     assert "75 days" in answer.answer and source in {c.source for c in answer.citations}
 
 
+def test_what_an_order_named_by_number_says_about_a_country(demo_assistant):
+    """EO 14257 lists India's tariff rates, but its sentences score below the refusal threshold, and the April 8
+    order that cites it by number is retrieved first; the India-Russia news article mentions India more."""
+    source = "eo2025/04-April/2025-04-02-executive-order-14257.md"
+    answer = demo_assistant.ask("What does EO 14257 say about India?")
+    assert not answer.refused and {c.source for c in answer.citations} == {source}
+    assert "India" in answer.citations[0].quote and "India (" in answer.answer
+    refused = demo_assistant.ask("What does EO 14259 say about India?")
+    assert refused.refused and "Executive Order 14259 says nothing about India." in refused.answer
+
+
 @pytest.mark.parametrize(
     "question, source, fact",
     [

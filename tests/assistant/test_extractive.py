@@ -285,6 +285,29 @@ def test_the_best_quote_is_followed_by_the_item_of_its_order_it_refers_to():
     assert "Proclamation 10908" not in answer.answer
 
 
+def test_what_an_order_named_by_number_says_about_a_topic_is_read_from_that_order_alone():
+    tariffs = ("Executive Order 14257: Reciprocal Tariffs",
+               "Sec. 1. Background. Our trading partners charge higher duties. Brazil (18 percent) imposes a higher "
+               "tariff on ethanol than does the United States. India (10 percent) levies a higher rate on routers.")
+    news = ("India and Russia", "India has ramped up its crude oil imports from Russia, which now account for over "
+                                "one-third of India's purchases. India and Russia signed a protocol on India's industry.")
+    amendment = ("Executive Order 14259: Amendment to Reciprocal Tariffs", "Sec. 2. The duty on goods of the PRC is "
+                                                                       "raised to 84 percent under Executive Order 14257.")
+    texts = {f"{n}.md": text for n, (_, text) in enumerate([tariffs, news, amendment])}
+    chunks = [RetrievedChunk(chunk_id=source, source=source, title=title, text=text, start=0, end=len(text))
+              for (source, text), (title, _) in zip(texts.items(), [tariffs, news, amendment])]
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=texts.get, idf=uniform_idf)
+    answer = answer_to(answerer, "What does EO 14257 say about India?", chunks)
+    assert not answer.refused and {c.source for c in answer.citations} == {"0.md"}
+    assert "India (10 percent)" in answer.answer
+    refused = answer_to(answerer, "What does EO 14259 say about India?", chunks)
+    assert refused.refused and "Executive Order 14259 says nothing about India." in refused.answer
+    # a longer word matches by its stem: "Brazilian ethanol" finds "Brazil (18 percent) … ethanol"
+    assert "Brazil (18 percent)" in answer_to(answerer, "What does EO 14257 say about Brazilian ethanol?", chunks).answer
+    refused = answer_to(answerer, "What does the tariff order say about Argentinian beef?", chunks)
+    assert refused.refused and "say nothing about Argentinian beef" in refused.answer
+
+
 def test_a_follow_up_is_not_swamped_by_the_terms_of_the_conversation():
     text = ("Sec. 2. Rule. The Secretary shall rescind Energy Conservation Program: Definition of Showerhead, "
             "86 Fed. Reg. 71797 (December 20, 2021), including the definition of showerhead at 10 C.F.R. 430.2. "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vectorstore.references import DateMention, date_mentions, instrument_mentions
+from vectorstore.references import DateMention, date_mentions, instrument_mentions, titles_instrument
 
 
 @pytest.mark.parametrize(
@@ -38,3 +38,13 @@ def test_instrument_mentions():
     assert instrument_mentions("What does EO 14257 say, and Executive Order No. 14193, and Proclamation 10896?") == [
         ("EO", "14257"), ("Executive Order", "14193"), ("Proclamation", "10896")]
     assert instrument_mentions("What does section 232 of the Trade Expansion Act of 1962 allow?") == []
+
+
+def test_a_title_names_an_instrument_of_the_same_kind_and_number():
+    title = "Executive Order 14257: Regulating Imports With a Reciprocal Tariff"
+    assert titles_instrument(title, "EO", "14257") and titles_instrument(title, "executive order", "14257")
+    assert not titles_instrument(title, "EO", "1425") and not titles_instrument(title, "Proclamation", "14257")
+    # the full corpus holds Eisenhower's Executive Order 10896; it is not "Proclamation 10896"
+    old = "Executive Order 10896—Amendment of Executive Order No. 6260 of August 28, 1933"
+    assert titles_instrument(old, "E.O.", "10896") and not titles_instrument(old, "Proclamation", "10896")
+    assert titles_instrument("Proclamation No. 10896: Adjusting Imports of Steel", "Proclamation", "10896")
