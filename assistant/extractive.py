@@ -66,19 +66,24 @@ def _cited(text: str, match: re.Match) -> bool:
 
 _UNIT_AFTER = re.compile(r"\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?|percent|%)\b", re.I)
 _NUMBERING_BEFORE = re.compile(r"\b(section|sec\.|subsection|chapter|title|part|order|proclamation|no\.|" + MONTHS
-                               + r")\s+$", re.I)
+                               + r"|U\.S\.C\.|C\.F\.R\.|Reg\s*\.|Stat\.|Law|L\.)\s+$", re.I)
+# the title number of a citation: "16 U.S.C. 1536", "10 C.F.R. 430.2", "86 Fed. Reg. 71797", "119 Stat. 594"
+_CITATION_AFTER = re.compile(r"\s+(U\.S\.C|C\.F\.R|Fed\.|Stat\.|CFR|USC)\b", re.I)
 
 
 def _not_a_count(text: str, match: re.Match) -> bool:
-    """A number that counts nothing: a time ("30 days"), a share, a year, a date's day, or the number of a section,
-    order or proclamation, which do not answer "how many bitcoins?"."""
+    """A number that counts nothing: a time ("30 days"), a share, a year, a date's day, the number of a section,
+    order or proclamation, or a number of a legal citation ("16 U.S.C. 1536"), which do not answer "how many
+    bitcoins?"."""
     return (re.fullmatch(r"(19|20)\d\d", match[0]) is not None or _UNIT_AFTER.match(text, match.end()) is not None
+            or _CITATION_AFTER.match(text, match.end()) is not None
             or _NUMBERING_BEFORE.search(text[max(0, match.start() - 40) : match.start()]) is not None)
 
 
 _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
-    ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly)|within what|deadline|by when|what (period|timeframe|time frame))\b", re.I),
-     re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b", re.I)),
+    ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly|often|frequently)|within what|deadline|by when|what (period|timeframe|time frame))\b", re.I),
+     re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b"
+                r"|\bevery\s+(day|week|month|quarter|year)\b|\b(annually|quarterly|monthly|weekly|daily)\b", re.I)),
     ("date", re.compile(r"\b(when|what date|which date|from when|since when|what day|effective date|take effect|start date)\b", re.I),
      # a relative time or a deadline answers "when" too ("effective 30 days from the date of publication",
      # "within 180 days of the date of this order")
@@ -89,12 +94,14 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
     ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff|cost|price|budget)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
     ("country", re.compile(r"\b(which|what) (\S+ )?(countries|country|nations|nation)\b", re.I), _CountryName()),
-    ("number", re.compile(r"\b(how many|what number|number of)\b", re.I),
-     _Matches(re.compile(r"\b\d+\b|\b(" + _NUMBER_WORDS + r")\b", re.I), _not_a_count)),
+    # "how big is the council?" asks for a count of members as much as for an amount
+    ("number", re.compile(r"\b(how many|what number|number of|how (large|big))\b", re.I),
+     # not a part of a dotted number ("10 C.F.R. 430.2", "9903.01.63")
+     _Matches(re.compile(r"(?<![\d.])\b\d+\b(?!\.\d)|\b(" + _NUMBER_WORDS + r")\b", re.I), _not_a_count)),
 ]
 # Openings that ask for exactly one kind of fact; an answer without it does not answer the question.
 _REQUIRED_OPENINGS: dict[str, re.Pattern] = {
-    "period": re.compile(r"(how long|how many (days|months|years|weeks|hours)|how (soon|quickly)|within what|by when)\b", re.I),
+    "period": re.compile(r"(how long|how many (days|months|years|weeks|hours)|how (soon|quickly|often|frequently)|within what|by when)\b", re.I),
     "date": re.compile(r"(when|(on|from|as of|since) when|(on )?what date|which date)\b", re.I),
     "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share|cost|price)s?)\b", re.I),
     "number": re.compile(r"how many\b", re.I),

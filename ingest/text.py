@@ -116,12 +116,20 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
 _BROKEN_END = re.compile(r"(\b[A-Z][a-z]+\s+[A-Z]|\b(Fed|Reg|Stat|Pub|No|Sec|U\.S\.C|C\.F\.R)|\s)\.$")
 
 
+_US_END = re.compile(r"\bU\.S\.$")
+_FRAGMENT_WORDS = 8
+
+
 def _join_broken_sentences(text: str, sentences: list[Span]) -> list[Span]:
     """Rejoin sentences that a paragraph break cut inside a name or a citation ("President Lyndon B.\n\nJohnson
-    more than …", "86 Fed.\n\nReg\n. 71797"), as documents converted from the Federal Register often have."""
+    more than …", "86 Fed.\n\nReg\n. 71797", "through the U.S.\n\nRefugee Admissions Program (USRAP)."), as
+    documents converted from the Federal Register often have. After "U.S." only a short capitalised fragment is
+    joined: "U.S." also ends sentences."""
     joined: list[Span] = []
     for span in sentences:
-        if joined and _BROKEN_END.search(text, joined[-1][0], joined[-1][1]):
+        if joined and (_BROKEN_END.search(text, joined[-1][0], joined[-1][1])
+                       or (_US_END.search(text, joined[-1][0], joined[-1][1]) and text[span[0]].isupper()
+                           and len(text[span[0]:span[1]].split()) <= _FRAGMENT_WORDS)):
             joined[-1] = (joined[-1][0], span[1])
         else:
             joined.append(span)

@@ -230,6 +230,21 @@ def test_a_how_many_or_cost_question_needs_a_count_or_an_amount_not_a_deadline()
     assert "$175 billion" in answer_to(answerer, "What is the estimated cost of the shield?", [chunk]).answer
 
 
+def test_citation_numbers_are_no_count_and_how_often_or_how_big_asks_for_a_frequency_or_a_count():
+    text = ("Sec. 2. Timber. The Secretaries shall set a target for timber sales under 16 U.S.C. 1536 and "
+            "10 C.F.R. 430.2. The Council shall hold meetings of its members.")
+    chunk, answerer = one_document(text, "Timber", "t.md")
+    refused = answer_to(answerer, "How many board feet of timber must be offered for sale?", [chunk])
+    assert refused.refused and "do not state the number" in refused.answer
+    refused = answer_to(answerer, "How often does the Council hold meetings?", [chunk])
+    assert refused.refused and "do not state the period" in refused.answer
+    text += (" The Council shall hold its meetings every month. The Council shall have not more than 20 members. "
+             "The Council costs $30 billion in aid.")
+    chunk, answerer = one_document(text, "Timber", "t2.md")
+    assert "every month" in answer_to(answerer, "How often does the Council hold meetings?", [chunk]).answer
+    assert "20 members" in answer_to(answerer, "How big can the Council be?", [chunk]).answer
+
+
 def test_a_which_countries_question_needs_a_country_named_and_the_united_states_does_not_count():
     text = ("Sec. 2. Vetting. The Secretary of State shall identify countries throughout the world for which "
             "vetting information is so deficient as to warrant a suspension of admissions to the United States.")

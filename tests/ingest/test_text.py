@@ -52,3 +52,13 @@ def test_a_paragraph_break_inside_a_name_or_a_citation_does_not_end_a_sentence()
         "See Definition of Showerhead, 86 \nFed.\n\nReg\n. 71797 (December 20, 2021).",
         "Next point.",
     ]
+
+
+def test_a_short_capitalised_fragment_after_us_continues_the_sentence_and_a_whole_sentence_does_not():
+    text = ("Migration came through the U.S.\n\nRefugee Admissions Program (USRAP).\n\nCompanies invest in the U.S."
+            "\n\nThe order applies to every agency of the Federal Government from today.")
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Migration came through the U.S.\n\nRefugee Admissions Program (USRAP).",
+        "Companies invest in the U.S.",
+        "The order applies to every agency of the Federal Government from today.",
+    ]
