@@ -15,6 +15,9 @@ from typing import Callable, Sequence
 from ingest.records import Chunk, Document, make_chunk_id
 from ingest.text import heading_of, split_blocks, split_clauses, split_sentences, split_words, strip_span
 
+# Raise when a change to the code changes the chunks of existing documents: the next ingest re-chunks every file.
+CHUNKING_VERSION = 2
+
 TokenCounter = Callable[[Sequence[str]], list[int]]
 Transform = Callable[[list[Chunk]], list[Chunk]]
 
@@ -172,6 +175,12 @@ class Chunker:
         self.count_tokens = count_tokens
         self.max_tokens = max_tokens
         self.target_tokens = min(target_tokens, max_tokens)
+
+    @property
+    def recipe(self) -> str:
+        """What decides the chunks of a text: when it differs from the recipe a store was built with, its files are
+        re-chunked on the next ingest."""
+        return f"v{CHUNKING_VERSION} target={self.target_tokens} max={self.max_tokens}"
 
     def transforms(self, doc: Document) -> list[Transform]:
         count = _memoised(self.count_tokens)

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 FILES_PER_BATCH = 48
 CHUNKS_PER_BATCH = 2048
+CHUNKING_META = "chunking"  # the catalog meta key of the recipe the stored chunks were made with
 
 
 class VectorSink(Protocol):
@@ -116,6 +117,7 @@ class Ingestor:
         self.embedder = embedder
         self.chunker = chunker
         self.on_error = on_error
+        self._rechunk = False
 
     def recover(self) -> int:
         """Roll back what an interrupted run wrote to the vector store but never committed."""
@@ -139,6 +141,12 @@ class Ingestor:
         report = IngestReport()
         self.recover()
         known = self.catalog.files()
+        recipe = self.chunker.recipe
+        # files chunked another way (an older version, another chunk size) are chunked again, even if unchanged
+        self._rechunk = bool(known) and self.catalog.get_meta(CHUNKING_META) != recipe
+        if self._rechunk:
+            log.warning("the chunking changed since the last ingest (%s): re-chunking every file, reusing the stored "
+                     "vectors of unchanged passages", recipe)
         candidates = list(iter_files([Path(p) for p in paths]))
         roots = {str(Path(p).resolve()) for p in paths if Path(p).is_dir()}
         seen: set[str] = set()
@@ -168,6 +176,9 @@ class Ingestor:
             if gone:
                 self.remove(gone)
                 report.removed.extend(gone)
+        # a run over only some of the files leaves the others to a later one
+        if not self._rechunk or set(known) <= seen | set(report.removed):
+            self.catalog.set_meta(CHUNKING_META, recipe)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -217,7 +228,8 @@ class Ingestor:
         resolved = path.resolve()
         entry = FileEntry(source=source, root=_root_of(resolved, source), path=str(resolved), file_hash=file_hash,
                           size=stat.st_size, mtime_ns=stat.st_mtime_ns, ingested_at=time.time())
-        if previous is not None and previous.file_hash == file_hash:
+        same_file = previous is not None and previous.file_hash == file_hash
+        if same_file and not self._rechunk:
             return _Prepared(entry, "unchanged", [])
         try:
             documents = load_file(path, source)
@@ -228,6 +240,8 @@ class Ingestor:
         if not any(chunks for _, chunks in chunked):
             self._fail(report, source, path, "no indexable text")
             return None
+        if same_file and {c.chunk_id for _, chunks in chunked for c in chunks} == set(self.catalog.chunk_ids_of_file(source)):
+            return _Prepared(entry, "unchanged", [])
         return _Prepared(entry, "updated" if previous is not None else "added", chunked)
 
     def _fail(self, report: IngestReport, source: str, path: Path, reason: str) -> None:

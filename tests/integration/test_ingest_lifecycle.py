@@ -114,6 +114,31 @@ def test_incremental_lifecycle(make_assistant, tmp_path):
     assert state4["vector_ids"] == state4["catalog_ids"] and len(state4["documents"]) == len(SMALL_SET) - 2
 
 
+def test_a_new_chunk_size_re_chunks_unchanged_files_on_the_next_ingest(tmp_path, embedder):
+    collection = f"t-{uuid.uuid4().hex[:12]}"
+
+    def make_assistant(store: Path, **overrides):
+        assistant = build_assistant(Settings(store=store, collection=collection, **overrides))
+        assistant.__dict__["embedder"] = embedder
+        return assistant
+
+    corpus = copy_corpus(tmp_path / "corpus")
+    store = tmp_path / "store"
+    first = make_assistant(store).ingest([corpus], progress=False)
+    state1 = snapshot(make_assistant(store))
+
+    smaller = make_assistant(store, chunk_tokens=96)
+    rechunked = smaller.ingest([corpus], progress=False)
+    assert rechunked.updated and not rechunked.added and not rechunked.failed
+    assert sorted(rechunked.updated + rechunked.unchanged) == sorted(SMALL_SET)
+    assert rechunked.chunks_embedded < rechunked.chunks_written, "passages that did not move keep their vectors"
+    state2 = snapshot(smaller)
+    assert len(state2["catalog_ids"]) > len(state1["catalog_ids"]) == first.chunks_written
+    assert state2["vector_ids"] == state2["catalog_ids"] and state2["files"] == state1["files"]
+    again = smaller.ingest([corpus], progress=False)
+    assert sorted(again.unchanged) == sorted(SMALL_SET) and again.chunks_written == 0
+
+
 def test_failed_run_leaves_store_unchanged(make_assistant, tmp_path, monkeypatch):
     corpus = copy_corpus(tmp_path / "corpus")
     assistant = make_assistant(tmp_path / "store", ingest_batch_files=2)
