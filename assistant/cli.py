@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ingest = sub.add_parser("ingest", help="add or update documents from files and folders",
-                            description="Ingest .txt .md .html .pdf .docx .json .jsonl files. Unchanged files are skipped, changed ones replaced.")
+                            description="Ingest .txt .md .html .pdf .docx .json .jsonl files. Unchanged files are skipped, changed ones replaced; after a change of the chunk size every file is re-chunked once.")
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     ingest.add_argument("--prune", action="store_true", help="remove documents whose files are gone from these folders")
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")

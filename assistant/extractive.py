@@ -724,12 +724,11 @@ _ABOUT = re.compile(r"\b(?:say|says|said|state|states|stated|mention|mentions|me
 
 class _Topic:
     """The topic of a "What does EO 14257 say about India?" question, found in a sentence that has each of its
-    words (as tokens: "Indian" is not "India")."""
+    words; a word of six letters or more by its stem, so that "Brazilian ethanol" finds "Brazil … ethanol"."""
 
     def __init__(self, words: str) -> None:
         self.words = words
         self.terms = frozenset(tokenize(words))
-        # a longer word matches by its stem, so "Brazilian ethanol" finds "Brazil … ethanol"
         self._stems = [term[: max(4, len(term) - 3)] if len(term) >= 6 and term.isalpha() else term for term in self.terms]
 
     def search(self, text: str) -> bool:
