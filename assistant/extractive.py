@@ -888,9 +888,15 @@ def _answer_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Windows of at most `_WINDOW_WORDS` words that start at the sentence start or after a `,` or `;`
-    and end at the next such break that keeps them within the limit (else mid-clause)."""
+    and end at the next such break that keeps them within the limit (else mid-clause). A comma inside
+    parentheses or of "e.g.," is no break: a window would open with "China) pursuant to …"."""
     words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
-    breaks = {i for i, (_, e) in enumerate(words) if text[e - 1] in ",;:"}
+    breaks = set()
+    depth = 0
+    for i, (s, e) in enumerate(words):
+        depth = max(0, depth + text.count("(", s, e) - text.count(")", s, e))
+        if text[e - 1] in ",;:" and depth == 0 and text[s:e].lower() not in ("e.g.,", "i.e.,"):
+            breaks.add(i)
     windows: list[tuple[int, int]] = []
     starts = [0] + [i + 1 for i in sorted(breaks) if i + 1 < len(words)]
     for first in starts:

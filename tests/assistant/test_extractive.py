@@ -323,6 +323,18 @@ def test_what_an_order_named_by_number_says_about_a_topic_is_read_from_that_orde
     assert refused.refused and "say nothing about Argentinian beef" in refused.answer
 
 
+def test_no_window_of_a_long_sentence_opens_inside_parentheses():
+    from assistant.extractive import _windows
+
+    text = ("Federal funding shall end for dangerous research conducted by foreign entities in countries of concern "
+            "(e.g., China, Iran, or Cuba) pursuant to 42 U.S.C. 6627(c), or in other countries where there is not "
+            "adequate oversight to ensure that the countries are compliant with United States oversight standards, "
+            "and the Director shall report on the research so ended within 120 days of the date of this order.")
+    openings = [text[s:e].split()[0] for s, e in _windows(text, 0, len(text))]
+    assert openings[0] == "Federal" and len(openings) > 1
+    assert openings[1:] == ["or", "and"]  # after "6627(c)," and "standards,", not inside "(e.g., China, Iran, or Cuba)"
+
+
 def test_a_follow_up_is_not_swamped_by_the_terms_of_the_conversation():
     text = ("Sec. 2. Rule. The Secretary shall rescind Energy Conservation Program: Definition of Showerhead, "
             "86 Fed. Reg. 71797 (December 20, 2021), including the definition of showerhead at 10 C.F.R. 430.2. "
