@@ -208,55 +208,46 @@ def test_a_when_question_is_answered_by_a_relative_time_and_a_question_of_severa
     assert answer_to(answerer, "How long does the Secretary have to publish the notice?", [chunk]).refused
 
 
-def test_a_when_question_is_answered_by_a_deadline():
-    text = ("Sec. 4. Report. The Working Group shall review digital asset markets. "
-            "Within 180 days of the date of this order, the Working Group shall submit a report to the President.")
-    chunk, answerer = one_document(text, "Digital assets", "w.md")
-    answer = answer_to(answerer, "When is the Working Group's report due?", [chunk])
-    assert not answer.refused and "Within 180 days of the date of this order" in answer.answer
+RESERVE = ("Sec. 3. Reserve. Within 30 days of the date of this order, the Secretary shall report on the reserve "
+           "established in section 2 of this order. The shield shall be deployed by 2026.")
+TIMBER = ("Sec. 2. Timber. The Secretaries shall set a target for timber sales under 16 U.S.C. 1536 and "
+          "10 C.F.R. 430.2. The Council shall hold meetings of its members.")
+VETTING = ("Sec. 2. Vetting. The Secretary of State shall identify countries throughout the world for which "
+           "vetting information is so deficient as to warrant a suspension of admissions to the United States.")
 
 
-def test_a_how_many_or_cost_question_needs_a_count_or_an_amount_not_a_deadline():
-    text = ("Sec. 3. Reserve. Within 30 days of the date of this order, the Secretary shall report on the reserve "
-            "established in section 2 of this order. The shield shall be deployed by 2026.")
-    chunk, answerer = one_document(text, "Reserve", "n.md")
-    refused = answer_to(answerer, "How many bitcoins does the reserve hold?", [chunk])
-    assert refused.refused and "do not state the number" in refused.answer
-    refused = answer_to(answerer, "What is the estimated cost of the shield?", [chunk])
-    assert refused.refused and "do not state the amount" in refused.answer
-    counted = text + " The reserve holds 200 bitcoins. The shield will cost $175 billion."
-    chunk, answerer = one_document(counted, "Reserve", "n2.md")
-    assert "200 bitcoins" in answer_to(answerer, "How many bitcoins does the reserve hold?", [chunk]).answer
-    assert "$175 billion" in answer_to(answerer, "What is the estimated cost of the shield?", [chunk]).answer
+@pytest.mark.parametrize("kind, question, text, stated, fact", [
+    # a deadline, a year or a section number is no count, nor is a number of a legal citation
+    ("number", "How many bitcoins does the reserve hold?", RESERVE, "The reserve holds 200 bitcoins.", "200 bitcoins"),
+    ("number", "How many board feet of timber must be offered?", TIMBER,
+     "The Secretaries shall offer 3,000 board feet of timber.", "3,000 board feet"),
+    ("amount", "What is the estimated cost of the shield?", RESERVE, "The shield will cost $175 billion.", "$175 billion"),
+    ("period", "How often does the Council hold meetings?", TIMBER, "The Council shall hold its meetings every month.",
+     "every month"),
+    # a deadline answers "when"
+    ("date", "When is the Working Group's report due?", "Sec. 4. Report. The Working Group shall submit a report.",
+     "Within 180 days of the date of this order, the Working Group shall submit a report to the President.",
+     "Within 180 days of the date of this order"),
+    # the United States is named by every order and does not count
+    ("country", "Which countries ended up under a full suspension after the vetting review?", VETTING,
+     "Admissions of nationals of Chad and the Republic of Yemen shall be suspended in full.", "Chad"),
+])
+def test_a_question_that_asks_for_a_kind_of_fact_is_refused_when_the_passages_do_not_state_one(kind, question, text,
+                                                                                                stated, fact):
+    chunk, answerer = one_document(text, "Order", "without.md")
+    refused = answer_to(answerer, question, [chunk])
+    assert refused.refused and f"do not state the {kind} asked for" in refused.answer
+    chunk, answerer = one_document(f"{text} {stated}", "Order", "with.md")
+    answer = answer_to(answerer, question, [chunk])
+    assert not answer.refused and fact in answer.answer
 
 
-def test_citation_numbers_are_no_count_and_how_often_or_how_big_asks_for_a_frequency_or_a_count():
-    text = ("Sec. 2. Timber. The Secretaries shall set a target for timber sales under 16 U.S.C. 1536 and "
-            "10 C.F.R. 430.2. The Council shall hold meetings of its members.")
-    chunk, answerer = one_document(text, "Timber", "t.md")
-    refused = answer_to(answerer, "How many board feet of timber must be offered for sale?", [chunk])
-    assert refused.refused and "do not state the number" in refused.answer
-    refused = answer_to(answerer, "How often does the Council hold meetings?", [chunk])
-    assert refused.refused and "do not state the period" in refused.answer
-    text += (" The Council shall hold its meetings every month. The Council shall have not more than 20 members. "
-             "The Council costs $30 billion in aid.")
-    chunk, answerer = one_document(text, "Timber", "t2.md")
-    assert "every month" in answer_to(answerer, "How often does the Council hold meetings?", [chunk]).answer
+def test_how_big_asks_for_a_count_and_which_nationals_for_no_country():
+    text = (TIMBER + " The Council shall have not more than 20 members. The Council costs $30 billion in aid. "
+            + VETTING)
+    chunk, answerer = one_document(text, "Order", "o.md")
     assert "20 members" in answer_to(answerer, "How big can the Council be?", [chunk]).answer
-
-
-def test_a_which_countries_question_needs_a_country_named_and_the_united_states_does_not_count():
-    text = ("Sec. 2. Vetting. The Secretary of State shall identify countries throughout the world for which "
-            "vetting information is so deficient as to warrant a suspension of admissions to the United States.")
-    chunk, answerer = one_document(text, "Vetting", "v.md")
-    refused = answer_to(answerer, "Which countries ended up under a full suspension after the vetting review?", [chunk])
-    assert refused.refused and "do not state the country" in refused.answer
-    named = text + " Admissions of nationals of Chad and the Republic of Yemen shall be suspended in full."
-    chunk, answerer = one_document(named, "Vetting", "v2.md")
-    answer = answer_to(answerer, "Which countries ended up under a full suspension after the vetting review?", [chunk])
-    assert not answer.refused and "Chad" in answer.answer
-    # "which nationals" asks for no country
-    assert answer_to(answerer, "Which nationals does the vetting review concern?", [chunk]).refused is False
+    assert not answer_to(answerer, "Which nationals does the vetting review concern?", [chunk]).refused
 
 
 NON_STACKING = (
