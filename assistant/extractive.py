@@ -40,18 +40,33 @@ class _Matches:
 
 
 @functools.cache
-def _country_names() -> re.Pattern:
-    """Country names (ISO 3166-1 names and common short forms, the United States left out: every order names it)."""
+def _country_names() -> dict[str, re.Pattern]:
+    """Country names (ISO 3166-1 names and common short forms, the United States left out: every order names it),
+    as one pattern per first word: a sentence is scanned for capitalised words, not for 434 alternatives at each
+    character."""
     names = resources.files("assistant").joinpath("countries.txt").read_text(encoding="utf-8").split("\n")
-    alternatives = "|".join(re.escape(name) for name in sorted(filter(None, names), key=len, reverse=True))
-    return re.compile(r"(?<![\w-])(" + alternatives + r")(?![\w-])")
+    by_first: dict[str, list[str]] = {}
+    for name in sorted(filter(None, names), key=len, reverse=True):
+        by_first.setdefault(name.split()[0], []).append(name)
+    return {first: re.compile("|".join(re.escape(name) for name in group) + r"(?![\w-])")
+            for first, group in by_first.items()}
+
+
+_CAPITALISED = re.compile(r"(?<![\w-])[A-Z][\w'’-]*")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 class _CountryName:
     """Finds a country's name in a sentence; the list is read on first use."""
 
     def search(self, text: str) -> re.Match | None:
-        return _country_names().search(text)
+        names = _country_names()
+        for word in _CAPITALISED.finditer(text):
+            pattern = names.get(_POSSESSIVE.sub("", word[0]).rstrip("'’-"))
+            match = pattern.match(text, word.start()) if pattern is not None else None
+            if match is not None:
+                return match
+        return None
 
 
 _CITATION_OF = re.compile(r"\b(order|proclamation|memorandum|determination|notice)\s+((no\.\s*)?[\d-]+\s+of|dated)\s+$",

@@ -242,6 +242,16 @@ def test_a_question_that_asks_for_a_kind_of_fact_is_refused_when_the_passages_do
     assert not answer.refused and fact in answer.answer
 
 
+def test_country_names_are_found_whole_and_the_united_states_is_none():
+    from assistant.extractive import _CountryName
+
+    found = lambda text: (match := _CountryName().search(text)) and match[0]  # noqa: E731
+    assert found("duties on goods of the People's Republic of China") == "People's Republic of China"
+    assert found("Guinea-Bissau and Chad") == "Guinea-Bissau" and found("Korea's exports") == "Korea"
+    assert found("aid to (South Africa).") == "South Africa"
+    assert not found("Venezuelan oil") and not found("the United States of America") and not found("Chadwick")
+
+
 def test_how_big_asks_for_a_count_and_which_nationals_for_no_country():
     text = (TIMBER + " The Council shall have not more than 20 members. The Council costs $30 billion in aid. "
             + VETTING)
