@@ -62,10 +62,12 @@ class _CountryName:
     def search(self, text: str) -> re.Match | None:
         names = _country_names()
         for word in _CAPITALISED.finditer(text):
-            pattern = names.get(_POSSESSIVE.sub("", word[0]).rstrip("'’-"))
-            match = pattern.match(text, word.start()) if pattern is not None else None
-            if match is not None:
-                return match
+            # "People's Republic of China" is listed under "People's", "Korea's exports" under "Korea"
+            for first in dict.fromkeys((word[0], _POSSESSIVE.sub("", word[0]).rstrip("'’-"))):
+                pattern = names.get(first)
+                match = pattern.match(text, word.start()) if pattern is not None else None
+                if match is not None:
+                    return match
         return None
 
 
