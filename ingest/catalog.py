@@ -16,7 +16,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from ingest.records import Chunk, Document, PageSpan
 
@@ -250,13 +250,14 @@ class Catalog:
         return [] if len(rows) > limit else [row[0] for row in rows]
 
     @_locked
-    def sources_titled(self, numbers: Sequence[str]) -> list[str]:
-        """Documents whose title holds one of the numbers as a word ("Executive Order 14257: …" for "14257")."""
+    def sources_titled(self, numbers: Sequence[str], keep: Callable[[str], bool] = lambda title: True) -> list[str]:
+        """Documents whose title holds one of the numbers as a word ("Executive Order 14257: …" for "14257") and
+        passes `keep`."""
         found: list[str] = []
         for number in numbers:
             pattern = re.compile(rf"\b{re.escape(number)}\b")
             rows = self.conn.execute("SELECT source, title FROM documents WHERE title LIKE ?", (f"%{number}%",))
-            found.extend(source for source, title in rows if pattern.search(title))
+            found.extend(source for source, title in rows if pattern.search(title) and keep(title))
         return list(dict.fromkeys(found))
 
     @_locked

@@ -146,7 +146,7 @@ class Ingestor:
         self._rechunk = bool(known) and self.catalog.get_meta(CHUNKING_META) != recipe
         if self._rechunk:
             log.warning("the chunking changed since the last ingest (%s): re-chunking every file, reusing the stored "
-                     "vectors of unchanged passages", recipe)
+                        "vectors of unchanged passages", recipe)
         candidates = list(iter_files([Path(p) for p in paths]))
         roots = {str(Path(p).resolve()) for p in paths if Path(p).is_dir()}
         seen: set[str] = set()

@@ -115,8 +115,8 @@ class HybridRetriever:
         mentions = instrument_mentions(query)
         if not mentions:
             return []
-        return [source for source in self.catalog.sources_titled([number for _, number in mentions])
-                if any(titles_instrument(self.catalog.title_date(source)[0], *mention) for mention in mentions)]
+        return self.catalog.sources_titled([number for _, number in mentions],
+                                           keep=lambda title: any(titles_instrument(title, *m) for m in mentions))
 
     def _named_ranking(self, query: str, vector: np.ndarray, pool: int, best_similarity: float,
                        numbered: Sequence[str] = ()) -> list[DenseHit]:

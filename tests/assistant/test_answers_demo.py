@@ -152,7 +152,7 @@ def test_what_an_order_named_by_number_says_about_a_country(demo_assistant):
     source = "eo2025/04-April/2025-04-02-executive-order-14257.md"
     answer = demo_assistant.ask("What does EO 14257 say about India?")
     assert not answer.refused and {c.source for c in answer.citations} == {source}
-    assert "India" in answer.citations[0].quote and "India (" in answer.answer
+    assert any("India (" in c.quote for c in answer.citations)
     refused = demo_assistant.ask("What does EO 14259 say about India?")
     assert refused.refused and "Executive Order 14259 says nothing about India." in refused.answer
 
