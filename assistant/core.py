@@ -68,7 +68,9 @@ class Assistant:
     def retriever(self):
         from vectorstore.retrieval import HybridRetriever
 
-        return HybridRetriever(self.catalog, self.store, self.embedder, self.lexical, self.catalog.chunk_rows)
+        return HybridRetriever(self.catalog, self.store, self.embedder, self.lexical, self.catalog.chunk_rows,
+                               exact_max_chunks=self.settings.exact_search_max_chunks,
+                               exact_cache=self.store_dir / "exact")
 
     @cached_property
     def extractive(self):
@@ -272,7 +274,8 @@ class Assistant:
 
         def open_store() -> None:
             try:
-                self.store.warm()
+                if self.retriever.exact_vectors() is None:  # a store searched exactly never needs Chroma's index
+                    self.store.warm()
             except Exception:  # the question's own search reports any problem
                 log.debug("opening the store in the background failed", exc_info=True)
 
@@ -283,6 +286,7 @@ class Assistant:
         self.retriever.refresh()
         self.embedder.embed(["warm up"])
         self.store.count()
+        self.retriever.exact_vectors()
 
     def close(self) -> None:
         if "catalog" in self.__dict__:

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     ingest_batch_files: int = Field(48, ge=1, le=10000, description="Files embedded and committed together; a crash loses at most one batch of work.")
     chunk_tokens: int = Field(160, ge=32, le=512, description="Target chunk size in tokens of the embedding model.")
     top_k: int = Field(6, ge=1, le=50, description="How many passages retrieval returns.")
+    exact_search_max_chunks: int = Field(10000, ge=0, description="A store of at most this many chunks is searched exactly, with every vector in memory (the same question always finds the same passages); a larger one through Chroma's approximate HNSW index. 0: always HNSW.")
     expand_documents: int = Field(1, ge=0, le=10, description="The extractive answerer reads this many of the best documents whole, not only their retrieved passages (0: passages only).")
     answer_mode: Literal["extractive", "llm"] = "extractive"
     llm: str | None = Field(None, description="provider:model, e.g. ollama:llama3.1, openai:gpt-4o-mini, openai-compatible:MODEL.")

@@ -115,6 +115,20 @@ class ChromaStore:
                 found[chunk_id] = np.asarray(vector, dtype=np.float32)
         return found
 
+    def all_vectors(self) -> tuple[list[str], np.ndarray]:
+        """Every stored id and vector, as a list and a float32 matrix in the same order."""
+        ids: list[str] = []
+        parts: list[np.ndarray] = []
+        offset, page = 0, min(self.max_batch, 5000)
+        while True:
+            got = self.collection.get(include=["embeddings"], limit=page, offset=offset)
+            if not got["ids"]:
+                break
+            ids.extend(got["ids"])
+            parts.append(np.asarray(got["embeddings"], dtype=np.float32))
+            offset += len(got["ids"])
+        return ids, (np.vstack(parts) if parts else np.zeros((0, 0), dtype=np.float32))
+
     def all_ids(self) -> set[str]:
         ids: set[str] = set()
         offset, page = 0, 10000
