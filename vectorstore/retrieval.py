@@ -44,6 +44,14 @@ class ExactVectors:
     def __init__(self, ids: list[str], matrix: np.ndarray) -> None:
         self.ids = ids
         self.matrix = matrix
+        self._rows: dict[str, int] | None = None
+
+    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The vectors of the given ids (missing ids are absent), as `ChromaStore.vectors` gives them."""
+        if self._rows is None:
+            self._rows = {chunk_id: row for row, chunk_id in enumerate(self.ids)}
+        rows = self._rows
+        return {cid: np.asarray(self.matrix[rows[cid]]) for cid in chunk_ids if cid in rows}
 
     def search(self, vector: np.ndarray, k: int) -> list[DenseHit]:
         if not self.ids:
@@ -124,6 +132,11 @@ class HybridRetriever:
         exact = self.exact_vectors()
         return exact.search(vector, k) if exact is not None else self.store.search(vector, k)
 
+    def stored_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by id: from memory when the store is searched exactly, else from Chroma."""
+        exact = self.exact_vectors()
+        return exact.vectors(chunk_ids) if exact is not None else self.store.vectors(chunk_ids)
+
     def exact_vectors(self) -> ExactVectors | None:
         """The store's vectors in memory, read once per catalog generation (after an ingest they are read again);
         None for a store too large for it."""
@@ -199,7 +212,7 @@ class HybridRetriever:
         ranked = [cid for cid in ranked if cid in stored][: max(k, 10) + 10]
         missing = [cid for cid in ranked if cid not in dense_sim]
         if missing:
-            for cid, vec in self.store.vectors(missing).items():
+            for cid, vec in self.stored_vectors(missing).items():
                 dense_sim[cid] = float(np.dot(vec, vector))
         chunks = [self._retrieved(stored[cid], fused[cid], dense_sim.get(cid), lexical_score.get(cid)) for cid in ranked]
         return RetrievalResult(chunks=[c for c in chunks if c is not None], query_vector=vector,
@@ -229,7 +242,7 @@ class HybridRetriever:
             return []
         ids = [row.chunk_id for row in self.catalog.chunks_of_sources(sources)]
         # the stored vectors are compared here: Chroma's filtered query cost ~50 ms against ~6 ms for this
-        hits = [DenseHit(cid, float(np.dot(vec, vector))) for cid, vec in self.store.vectors(ids).items()]
+        hits = [DenseHit(cid, float(np.dot(vec, vector))) for cid, vec in self.stored_vectors(ids).items()]
         floor = self.dated_min_ratio * best_similarity
         return sorted((hit for hit in hits if hit.similarity >= floor), key=lambda hit: -hit.similarity)[:pool]
 

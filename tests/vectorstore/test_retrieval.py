@@ -29,6 +29,8 @@ def test_exact_vectors_rank_by_cosine_and_break_ties_by_id():
     assert hits[0].similarity == pytest.approx(1.0)
     assert len(ExactVectors(ids, matrix).search(np.array([1.0, 0.0], dtype=np.float32), 10)) == 4
     assert ExactVectors([], np.zeros((0, 0), dtype=np.float32)).search(np.array([1.0, 0.0]), 5) == []
+    found = ExactVectors(ids, matrix).vectors(["d", "x", "c"])
+    assert sorted(found) == ["c", "d"] and np.array_equal(found["d"], matrix[3])
 
 
 @pytest.mark.integration
@@ -60,8 +62,10 @@ def test_a_small_store_is_searched_exactly_and_read_again_after_an_ingest(tmp_pa
     later = build_assistant(settings)
     later.__dict__["embedder"] = embedder
     later.store.all_vectors = lambda: pytest.fail("the saved vectors were not used")
+    later.store.vectors = lambda ids: pytest.fail("a stored vector was read from Chroma, not from memory")
     assert [h.chunk_id for h in later.retriever.dense_search(query, 10)] == [
         h.chunk_id for h in retriever.dense_search(query, 10)]
+    assert later.retriever.retrieve("What is the quokka tariff under EO 14245?", 6).chunks
 
     approximate = build_assistant(settings.model_copy(update={"exact_search_max_chunks": 0}))
     approximate.__dict__["embedder"] = embedder
