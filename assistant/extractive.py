@@ -97,6 +97,7 @@ def _not_a_count(text: str, match: re.Match) -> bool:
             or _NUMBERING_BEFORE.search(text[max(0, match.start() - 40) : match.start()]) is not None)
 
 
+_ASKS_COUNTRIES = r"(which|what) (\S+ )?(countries|country|nations|nation)\b"
 _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
     ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly|often|frequently)|within what|deadline|by when|what (period|timeframe|time frame))\b", re.I),
      re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b"
@@ -110,7 +111,7 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
                          r"|\beffective\s+(immediately|upon)\b", re.I), _cited)),
     ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff|cost|price|budget)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
-    ("country", re.compile(r"\b(which|what) (\S+ )?(countries|country|nations|nation)\b", re.I), _CountryName()),
+    ("country", re.compile(r"\b" + _ASKS_COUNTRIES, re.I), _CountryName()),
     # "how big is the council?" asks for a count of members as much as for an amount
     ("number", re.compile(r"\b(how many|what number|number of|how (large|big))\b", re.I),
      # not a part of a dotted number ("10 C.F.R. 430.2", "9903.01.63")
@@ -122,7 +123,7 @@ _REQUIRED_OPENINGS: dict[str, re.Pattern] = {
     "date": re.compile(r"(when|(on|from|as of|since) when|(on )?what date|which date)\b", re.I),
     "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share|cost|price)s?)\b", re.I),
     "number": re.compile(r"how many\b", re.I),
-    "country": re.compile(r"(which|what) (\S+ )?(countries|country|nations|nation)\b", re.I),
+    "country": re.compile(_ASKS_COUNTRIES, re.I),
 }
 _LEAD_IN = re.compile(r"^\W*((and|so|but|then|also|ok|okay)\b[\s,]*)*", re.I)
 _WINDOW_WORDS = 30
@@ -279,7 +280,7 @@ class ExtractiveAnswerer:
             token = word.lower().removesuffix("’s").removesuffix("'s")
             if token in STOPWORDS or self.mentioned(stem(token)):
                 continue
-            if len(token) >= 6 and self.mentioned(token[: max(4, len(token) - 3)], prefix=True):
+            if (prefix := stem_prefix(token)) is not None and self.mentioned(prefix, prefix=True):
                 continue
             return False
         return True
@@ -492,12 +493,13 @@ class ExtractiveAnswerer:
         topic = asked_topic(question)
         if topic is not None:
             # what a document named by number says is read from that document alone
-            named = {c.chunk.source: c.chunk.title for c in pool if names_by_number(question, c.chunk.title)}
+            titles = {c.chunk.source: c.chunk.title for c in pool}
+            named = {source: title for source, title in titles.items() if names_by_number(question, title)}
             if named:
                 pool = [c for c in pool if c.chunk.source in named]
                 if not any(topic.search(c.text) for c in pool):
-                    titles = " and ".join(title.split(":")[0] for title in dict.fromkeys(named.values()))
-                    return refusal(question, chunks, f"{titles} says nothing about {topic.words}.")
+                    orders = " and ".join(title.split(":")[0] for title in dict.fromkeys(named.values()))
+                    return refusal(question, chunks, f"{orders} says nothing about {topic.words}.")
         candidates = self.score(question, query_vector, pool, context_terms)
         chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))), question_parts(question))
         threshold = self.config.refusal_threshold if threshold is None else threshold
@@ -735,6 +737,12 @@ def _redundant(candidate: Candidate, other: Candidate) -> bool:
     return bool(union) and len(candidate.terms & other.terms) >= 0.7 * len(union)
 
 
+def stem_prefix(word: str) -> str | None:
+    """The stem a longer word is matched by, so that "Chinese" finds "China" and "Brazilian" "Brazil"; None for a
+    word of fewer than six letters, which must match whole."""
+    return word[: max(4, len(word) - 3)] if len(word) >= 6 else None
+
+
 _ABOUT = re.compile(r"\b(?:say|says|said|state|states|stated|mention|mentions|mentioned)\s+(?:about|on|regarding|concerning)"
                     r"\s+(?P<topic>[^?!.;]+)", re.I)
 
@@ -746,7 +754,7 @@ class _Topic:
     def __init__(self, words: str) -> None:
         self.words = words
         self.terms = frozenset(tokenize(words))
-        self._stems = [term[: max(4, len(term) - 3)] if len(term) >= 6 and term.isalpha() else term for term in self.terms]
+        self._stems = [(stem_prefix(term) if term.isalpha() else None) or term for term in self.terms]
 
     def search(self, text: str) -> bool:
         tokens = set(tokenize(text))
