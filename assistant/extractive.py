@@ -147,6 +147,7 @@ class Candidate:
     score: float = 0.0
     title_like: bool = False
     lead: tuple[int, int] | None = None  # the opening window of its sentence, when this is a later window
+    initials: frozenset[str] = frozenset()
 
     @property
     def words(self) -> int:
@@ -192,6 +193,7 @@ class _Unit:
     context: frozenset[str]
     title_like: bool
     lead: tuple[int, int] | None = None
+    initials: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -295,7 +297,7 @@ class ExtractiveAnswerer:
                 seen.add(unit.key)
                 found.append(Candidate(chunk=chunk, start=unit.start, end=unit.end, text=unit.quote, chunk_rank=rank,
                                        terms=unit.terms, context=unit.context,
-                                       title_like=unit.title_like, lead=unit.lead))
+                                       title_like=unit.title_like, lead=unit.lead, initials=unit.initials))
         return found
 
     def _units(self, chunk: RetrievedChunk) -> list[_Unit]:
@@ -330,10 +332,11 @@ class ExtractiveAnswerer:
                 if len(shown.split()) < 4:
                     continue
                 # the terms count an abbreviation's long form too; the sentence is embedded as written
-                terms = frozenset(tokenize(spell_out(shown, defined)))
+                spelled = spell_out(shown, defined)
+                terms = frozenset(tokenize(spelled))
                 lead = opening if opening and opening[0] < s and not _sibling_items(text, opening, (s, e)) else None
                 units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
-                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1), lead))
+                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1), lead, initialisms(spelled)))
         return units
 
     def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset()) -> list[Candidate]:
@@ -346,6 +349,8 @@ class ExtractiveAnswerer:
         total = sum(weights.get(t, 0.0) for t in q_terms) or 1.0
         context_total = sum(weights.get(t, 0.0) for t in set(context_terms) - q_terms) or 1.0
         wanted = _wanted(question)
+        # "FEMA" in the question matches "Federal Emergency Management Agency" written out
+        acronyms = [(word.lower(), term) for word in _ACRONYM.findall(question) for term in tokenize(word)]
         cfg = self.config
         named_by_title: dict[str, frozenset[str]] = {}
         dates_named = date_mentions(question)
@@ -359,6 +364,7 @@ class ExtractiveAnswerer:
                 covers = sum(weights.get(t, 0.0) for t in in_title) >= cfg.title_cover * total
                 named_by_title[title] = frozenset(in_title) if covers else frozenset()
             candidate.matched = q_terms & candidate.terms
+            candidate.matched |= {term for initials, term in acronyms if initials in candidate.initials}
             overlap = sum(weights.get(t, 0.0) for t in candidate.matched)
             inheritable = candidate.context | named_by_title[title]
             inherited = sum(weights.get(t, 0.0) for t in (q_terms & inheritable) - candidate.matched)
@@ -678,14 +684,47 @@ def question_parts(question: str) -> list[str]:
 
 
 _DEFINED_ABBREVIATION = re.compile(r"\(\s*(?:the\s+)?[“\"']?([A-Z][A-Za-z]*[A-Z])(s?)[”\"']?\s*\)")
+# a short name an order gives what it sets up or names: "the Secretary of Defense (Secretary)",
+# "the Federal Emergency Management Agency Review Council (“Council”)"
+_DEFINED_NAME = re.compile(r"\(\s*(?:the\s+)?[“\"]?([A-Z][a-z]+(?:\s+(?:[A-Z][a-z]+|\d+))*)[”\"]?\s*\)")
 _SMALL_WORDS = {"of", "and", "the", "for", "on", "in", "to", "&"}
+_NAME_WORDS = 12
+
+
+def _long_name(text: str, end: int, short: str) -> str | None:
+    """The long form that a short name in parentheses at `end` stands for: the run of capitalised words (and the
+    small words between them) just before it, in the same sentence, from the last "the" before the short name's
+    first word; it must hold every word of the short name ("Task Force" in "White House Task Force on …")."""
+    segment = text[max(0, end - 200) : end]
+    segment = segment[max(segment.rfind("\n"), segment.rfind(". ")) + 1 :]
+    run: list[str] = []
+    for word in reversed(re.findall(r"[\w’'&-]+", segment)):
+        if len(run) >= _NAME_WORDS or not (word[0].isupper() or word[0].isdigit() or word.lower() in _SMALL_WORDS):
+            break
+        run.append(word)
+    run.reverse()
+    names = [word for word in short.split() if not word.isdigit()]
+    if not names or any(word not in run for word in names):
+        return None
+    head = len(run) - 1 - run[::-1].index(names[0])
+    start = max((i + 1 for i, word in enumerate(run[:head]) if word.lower() == "the"), default=0)
+    run = run[start:]
+    while run and run[0].lower() in _SMALL_WORDS:
+        run.pop(0)
+    return " ".join(run) if len(run) > len(short.split()) else None
 
 
 def abbreviations(text: str) -> dict[str, str]:
-    """Abbreviations a document defines, as "Central Bank Digital Currencies (CBDCs)": {"cbdc": "Central Bank …"}.
+    """Short forms a document defines, to their long forms.
 
-    The long form is accepted only when the initials of its words spell the abbreviation, so "(the Act)" or a
-    parenthetical aside is not taken for a definition."""
+    - abbreviations, keyed in lowercase: "Central Bank Digital Currencies (CBDCs)" gives {"cbdc": "Central Bank …"};
+      the long form is accepted only when the initials of its words spell the abbreviation, so "(the Act)" or a
+      parenthetical aside is not taken for a definition;
+    - short names, keyed as written: "the Secretary of Defense (Secretary)" gives {"Secretary": "Secretary of
+      Defense"}; the long form is the run of capitalised words before the parenthesis and must hold the short
+      name's words, so an order's title after its number ("Executive Order 14192 of January 31, 2025
+      (Unleashing Prosperity …)") is not taken for one.
+    """
     found: dict[str, str] = {}
     for match in _DEFINED_ABBREVIATION.finditer(text):
         letters = [ch for ch in match.group(1) if ch.isupper()]
@@ -705,6 +744,11 @@ def abbreviations(text: str) -> dict[str, str]:
         initials = [w[0] for w in reversed(picked) if w.lower() not in _SMALL_WORDS]
         if initials == letters:
             found.setdefault(match.group(1).lower(), " ".join(reversed(picked)))
+    for match in _DEFINED_NAME.finditer(text):
+        short = " ".join(match.group(1).split())
+        long_form = _long_name(text, match.start(), short)
+        if long_form is not None:
+            found.setdefault(short, long_form)
     return found
 
 
@@ -712,8 +756,10 @@ _ABBREVIATION_USE = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])(s?)\b")
 
 
 def spell_out(sentence: str, defined: dict[str, str]) -> str:
-    """The sentence with each abbreviation its document defines followed, at its first use, by the long form
-    ("CBDCs" -> "CBDCs (Central Bank Digital Currencies)"), so a question that uses either form finds it."""
+    """The sentence with the short forms its document defines spelled out, so a question that uses either form
+    finds it: each abbreviation is followed, at its first use, by its long form ("CBDCs" -> "CBDCs (Central Bank
+    Digital Currencies)"), a short name used as written ("the Council") by its long form, and a long form written
+    out by its abbreviation ("Federal Emergency Management Agency" -> "… (FEMA)")."""
     if not defined:
         return sentence
 
@@ -726,7 +772,35 @@ def spell_out(sentence: str, defined: dict[str, str]) -> str:
         done.add(long_form)
         return f"{match.group(0)} ({long_form})"
 
-    return _ABBREVIATION_USE.sub(expand, sentence)
+    spelled = _ABBREVIATION_USE.sub(expand, sentence)
+    added: list[str] = []
+    lowered = sentence.lower()
+    for short, long_form in defined.items():
+        if short[0].isupper():
+            if long_form not in done and long_form.lower() not in lowered and re.search(
+                    rf"(?<![\w-]){re.escape(short)}(?![\w-])", sentence):
+                added.append(long_form)
+                done.add(long_form)
+        elif long_form.lower() in lowered and not re.search(rf"\b{re.escape(short)}s?\b", lowered):
+            added.append(short.upper())
+    return f"{spelled} ({'; '.join(added)})" if added else spelled
+
+
+_ACRONYM = re.compile(r"(?<![\w-])[A-Z]{3,6}(?![\w-])")
+_NAME_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|and|the|for|on|in|to|&)\s+)*[A-Z][\w’'-]*)+")
+
+
+def initialisms(text: str) -> frozenset[str]:
+    """The initials of each run of three to six capitalised words ("Federal Emergency Management Agency" gives
+    "fema", "Harmonized Tariff Schedule of the United States" "htsus"), so a question that abbreviates a name the
+    document writes out, without defining the abbreviation, still matches it."""
+    found: set[str] = set()
+    for run in _NAME_RUN.finditer(text):
+        words = [w for w in run.group(0).split() if w.lower() not in _SMALL_WORDS]
+        for i in range(len(words)):
+            for j in range(i + 3, min(i + 6, len(words)) + 1):
+                found.add("".join(w[0] for w in words[i:j]).lower())
+    return frozenset(found)
 
 
 def _redundant(candidate: Candidate, other: Candidate) -> bool:

@@ -404,6 +404,47 @@ def test_a_question_in_long_form_finds_the_sentence_that_uses_the_abbreviation()
     assert prohibition.text == text[prohibition.start : prohibition.end]  # the quote stays verbatim
 
 
+def test_short_names_are_read_from_the_capitalised_name_before_them():
+    from assistant.extractive import abbreviations
+
+    text = ("(a) Within 60 days of the date of this order, the Secretary of Defense (Secretary) shall report.\n\n"
+            "(a) There is hereby established within the Department of Justice the Task Force to Eradicate "
+            "Anti-Christian Bias (Task Force).\n\n"
+            "(b) There is hereby established the Federal Emergency Management Agency Review Council (“Council”).\n\n"
+            "Executive Order 14192 of January 31, 2025 (Unleashing Prosperity Through Deregulation) stays.\n\n"
+            "The costs of compliance (Plan) and the Board (Board) are not names.")
+    assert abbreviations(text) == {
+        "Secretary": "Secretary of Defense",
+        "Task Force": "Task Force to Eradicate Anti-Christian Bias",
+        "Council": "Federal Emergency Management Agency Review Council",
+    }
+
+
+def test_a_short_name_is_spelled_out_and_a_written_out_name_gains_its_abbreviation():
+    from assistant.extractive import spell_out
+
+    defined = {"Council": "Federal Emergency Management Agency Review Council", "omb": "Office of Management and Budget"}
+    assert spell_out("The Council shall have 20 members.", defined) == (
+        "The Council shall have 20 members. (Federal Emergency Management Agency Review Council)")
+    assert spell_out("The council of elders met.", defined) == "The council of elders met."
+    assert spell_out("The Office of Management and Budget shall report.", defined) == (
+        "The Office of Management and Budget shall report. (OMB)")
+
+
+def test_a_question_abbreviation_matches_the_name_written_out():
+    from assistant.extractive import initialisms
+
+    assert {"fema", "htsus"} <= initialisms(
+        "the Federal Emergency Management Agency under the Harmonized Tariff Schedule of the United States")
+    text = ("Sec. 1. Purpose. The disaster agency has failed many Americans.\n\n"
+            "Sec. 2. Council. The Federal Emergency Management Agency Review Council shall have 20 members.")
+    chunk, answerer = one_document(text)
+    found = scored(answerer, "How big is the FEMA council?", [chunk])
+    council = next(c for c in found if "20 members" in c.text)
+    assert {"fema", "council"} <= council.matched
+    assert found[0] is council
+
+
 def test_identifiers_are_numbers_typed_to_name_a_thing():
     from assistant.extractive import identifiers
 
