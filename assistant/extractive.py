@@ -99,7 +99,7 @@ def _not_a_count(text: str, match: re.Match) -> bool:
 
 _ASKS_COUNTRIES = r"(which|what) (\S+ )?(countries|country|nations|nation)\b"
 _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
-    ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly|often|frequently)|within what|deadline|by when|what (period|timeframe|time frame))\b", re.I),
+    ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly|often|frequently)|within what|deadlines?|due (date|first|sooner|earlier|later)|by when|what (period|timeframe|time frame))\b", re.I),
      re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b"
                 r"|\bevery\s+(day|week|month|quarter|year)\b|\b(annually|quarterly|monthly|weekly|daily)\b", re.I)),
     ("date", re.compile(r"\b(when|what date|which date|from when|since when|what day|effective date|take effect|start date)\b", re.I),

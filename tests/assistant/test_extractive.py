@@ -581,6 +581,15 @@ def test_a_date_that_names_a_cited_order_does_not_answer_when():
     assert date.search("Executive Order 14231 of March 2, 2025 takes effect on March 7, 2025")[0] == "March 7, 2025"
 
 
+@pytest.mark.parametrize("question", ["What are the two deadlines?", "Which report is due sooner?",
+                                      "By when must the plan be sent?"])
+def test_a_question_about_deadlines_asks_for_a_period(question):
+    from assistant.extractive import _wanted
+
+    assert any(kind.search("Within 120 days of the date of this order, the Director shall report.")
+               for kind in _wanted(question))
+
+
 def test_a_question_that_names_a_date_prefers_the_document_of_that_date():
     texts = {"a.md": "Sec. 2. Duties. An additional duty of 10 percent applies to steel.",
              "b.md": "Sec. 2. Duties. An additional duty of 25 percent applies to copper."}
