@@ -85,7 +85,7 @@ _UNIT_AFTER = re.compile(r"\s*(-\s*)?(day|days|month|months|year|years|week|week
 _NUMBERING_BEFORE = re.compile(r"\b(section|sec\.|subsection|chapter|title|part|order|proclamation|no\.|" + MONTHS
                                + r"|U\.S\.C\.|C\.F\.R\.|Reg\s*\.|Stat\.|Law|L\.)\s+$", re.I)
 # the title number of a citation: "16 U.S.C. 1536", "10 C.F.R. 430.2", "86 Fed. Reg. 71797", "119 Stat. 594"
-_CITATION_AFTER = re.compile(r"\s+(U\.S\.C|C\.F\.R|Fed\.|Stat\.|CFR|USC)\b", re.I)
+_CITATION_AFTER = re.compile(r"\s+(U\.S\.C|C\.F\.R|Fed|Stat|CFR|USC)\b", re.I)
 
 
 def _not_a_count(text: str, match: re.Match) -> bool:
@@ -120,8 +120,9 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
 # Openings that ask for exactly one kind of fact; an answer without it does not answer the question.
 _REQUIRED_OPENINGS: dict[str, re.Pattern] = {
     "period": re.compile(r"(how long|how many (days|months|years|weeks|hours)|how (soon|quickly|often|frequently)|within what|by when)\b", re.I),
-    "date": re.compile(r"(when|(on|from|as of|since) when|(on )?what date|which date)\b", re.I),
-    "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share|cost|price)s?)\b", re.I),
+    "date": re.compile(r"(when|(on|from|as of|since) when|((on|by|from|before|until) )?(what|which) date)\b", re.I),
+    "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share|cost|price|dollar amount)s?)\b",
+                         re.I),
     "number": re.compile(r"how many\b", re.I),
     "country": re.compile(_ASKS_COUNTRIES, re.I),
 }

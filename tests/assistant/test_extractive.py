@@ -210,8 +210,8 @@ def test_a_when_question_is_answered_by_a_relative_time_and_a_question_of_severa
 
 RESERVE = ("Sec. 3. Reserve. Within 30 days of the date of this order, the Secretary shall report on the reserve "
            "established in section 2 of this order. The shield shall be deployed by 2026.")
-TIMBER = ("Sec. 2. Timber. The Secretaries shall set a target for timber sales under 16 U.S.C. 1536 and "
-          "10 C.F.R. 430.2. The Council shall hold meetings of its members.")
+TIMBER = ("Sec. 2. Timber. The Secretaries shall set a target for timber sales under 16 U.S.C. 1536, "
+          "85 Fed. Reg. 78862 and 10 C.F.R. 430.2. The Council shall hold meetings of its members.")
 VETTING = ("Sec. 2. Vetting. The Secretary of State shall identify countries throughout the world for which "
            "vetting information is so deficient as to warrant a suspension of admissions to the United States.")
 
@@ -224,6 +224,9 @@ VETTING = ("Sec. 2. Vetting. The Secretary of State shall identify countries thr
     ("amount", "What is the estimated cost of the shield?", RESERVE, "The shield will cost $175 billion.", "$175 billion"),
     ("period", "How often does the Council hold meetings?", TIMBER, "The Council shall hold its meetings every month.",
      "every month"),
+    ("amount", "What dollar amount of fines does the order set?", RESERVE, "The fine is $998 per day.", "$998"),
+    ("date", "By what date must the Secretary report on the shield?", "Sec. 3. Reserve. The Secretary shall report.",
+     "The Secretary shall report by March 1, 2026.", "March 1, 2026"),
     # a deadline answers "when"
     ("date", "When is the Working Group's report due?", "Sec. 4. Report. The Working Group shall submit a report.",
      "Within 180 days of the date of this order, the Working Group shall submit a report to the President.",
