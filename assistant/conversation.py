@@ -26,6 +26,7 @@ class StandaloneQuery:
     lexical_query: str
     context_terms: set[str]
     is_follow_up: bool
+    earlier_question: str = ""  # the question this one follows up, whose named dates it inherits
 
 
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
@@ -54,4 +55,5 @@ def standalone_query(question: str, history: Sequence[Turn]) -> StandaloneQuery:
         lexical_query=f"{question} {question} {context}",
         context_terms=set(tokenize(context)),
         is_follow_up=True,
+        earlier_question=last_user,
     )

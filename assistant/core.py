@@ -236,7 +236,8 @@ class Assistant:
         def extractive() -> Answer:
             passages = top + self.retriever.neighbours(top, result.chunks, self.settings.expand_documents,
                                                        result.named_sources)
-            return self.extractive.answer(question, passages, result.query_vector, query.context_terms)
+            return self.extractive.answer(question, passages, result.query_vector, query.context_terms,
+                                          earlier_question=query.earlier_question)
 
         if use_llm:
             answer = None

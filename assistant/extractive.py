@@ -340,8 +340,12 @@ class ExtractiveAnswerer:
                                    len(terms & title_terms) >= 0.8 * max(len(terms), 1), lead, initialisms(spelled)))
         return units
 
-    def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset()) -> list[Candidate]:
+    def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset(),
+              earlier_question: str = "") -> list[Candidate]:
         """Score candidates: a cheap lexical pass for all, then embeddings for the most promising few.
+
+        A follow-up that names no date of its own keeps the dates its earlier question named ("the February 19
+        order" … "How quickly did the heads of those entities have to report?").
 
         Returns the candidates that were fully scored, best first.
         """
@@ -354,7 +358,7 @@ class ExtractiveAnswerer:
         acronyms = [(word.lower(), term) for word in _ACRONYM.findall(question) for term in tokenize(word)]
         cfg = self.config
         named_by_title: dict[str, frozenset[str]] = {}
-        dates_named = date_mentions(question)
+        dates_named = date_mentions(question) or date_mentions(earlier_question)
         dated: dict[str | None, bool] = {}
         for candidate in candidates:
             title, date = candidate.chunk.title, candidate.chunk.date
@@ -491,6 +495,7 @@ class ExtractiveAnswerer:
         query_vector: np.ndarray,
         context_terms: set[str] = frozenset(),
         threshold: float | None = None,
+        earlier_question: str = "",
     ) -> Answer:
         unknown = [term for term in identifiers(question) if not self.mentioned(term)]
         unknown += [name for name in proper_names(question) if not self._name_mentioned(name)]
@@ -507,7 +512,7 @@ class ExtractiveAnswerer:
                 if not any(topic.search(c.text) for c in pool):
                     orders = " and ".join(title.split(":")[0] for title in dict.fromkeys(named.values()))
                     return refusal(question, chunks, f"{orders} says nothing about {topic.words}.")
-        candidates = self.score(question, query_vector, pool, context_terms)
+        candidates = self.score(question, query_vector, pool, context_terms, earlier_question)
         chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))), question_parts(question))
         threshold = self.config.refusal_threshold if threshold is None else threshold
         # "What does EO 14257 say about India?" is answered by what the order says of India, however little

@@ -608,6 +608,27 @@ def test_a_question_that_names_a_date_prefers_the_document_of_that_date():
         assert [c.chunk.source for c in ranked] == [expected, other]
 
 
+def test_a_follow_up_keeps_the_date_its_earlier_question_named():
+    texts = {"a.md": "Sec. 2. Reports. Within 14 days, the heads of each entity shall report to OMB on compliance.",
+             "b.md": "Sec. 2. Plans. Within 90 days, the heads of all agencies shall report to OMB on compliance."}
+    dates = {"a.md": "2025-02-19", "b.md": "2025-03-25"}
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=texts.get, idf=uniform_idf)
+    # b.md is retrieved first, so it leads unless a date says otherwise
+    chunks = [RetrievedChunk(chunk_id=source, source=source, title="Order", text=texts[source], start=0,
+                             end=len(texts[source]), date=dates[source]) for source in ("b.md", "a.md")]
+
+    def best(question: str, earlier: str = "") -> str:
+        return answerer.score(question, bag_of_words([question])[0], answerer.candidates(chunks), frozenset(),
+                              earlier)[0].chunk.source
+
+    question = "How quickly did the heads have to report to OMB on compliance?"
+    earlier = "Which entities did the February 19 order eliminate?"
+    assert best(question) == "b.md"
+    assert best(question, earlier) == "a.md"
+    # a date the follow-up names itself wins over the earlier one
+    assert best(question.replace("heads", "heads under the March 25 order"), earlier) == "b.md"
+
+
 def test_an_order_named_by_number_that_no_document_is_must_be_mentioned_by_the_answer():
     from assistant.extractive import absent_instruments
 
