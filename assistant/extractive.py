@@ -5,6 +5,7 @@ Every claim is verbatim from a source, so every citation's quote is exactly `tex
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections import OrderedDict
@@ -149,6 +150,7 @@ class Candidate:
     title_like: bool = False
     lead: tuple[int, int] | None = None  # the opening window of its sentence, when this is a later window
     initials: frozenset[str] = frozenset()
+    section: str = ""
 
     @property
     def words(self) -> int:
@@ -195,6 +197,7 @@ class _Unit:
     title_like: bool
     lead: tuple[int, int] | None = None
     initials: frozenset[str] = frozenset()
+    section: str = ""
 
 
 @dataclass(slots=True)
@@ -298,7 +301,7 @@ class ExtractiveAnswerer:
                 seen.add(unit.key)
                 found.append(Candidate(chunk=chunk, start=unit.start, end=unit.end, text=unit.quote, chunk_rank=rank,
                                        terms=unit.terms, context=unit.context,
-                                       title_like=unit.title_like, lead=unit.lead, initials=unit.initials))
+                                       title_like=unit.title_like, lead=unit.lead, initials=unit.initials, section=unit.section))
         return found
 
     def _units(self, chunk: RetrievedChunk) -> list[_Unit]:
@@ -317,6 +320,7 @@ class ExtractiveAnswerer:
         heading_terms = set(tokenize(chunk.heading))
         intros = _list_intros(text, sentences)
         defined = self.abbreviations_of(chunk.source, text)
+        section_at = section_titles(text, chunk.end)
         spans = [(start, end, intros.get(index)) for index, (start, end) in enumerate(sentences)]
         for start, end, intro in spans + _lists(text, sentences):
             if _is_heading(text, start, end):
@@ -337,7 +341,8 @@ class ExtractiveAnswerer:
                 terms = frozenset(tokenize(spelled))
                 lead = opening if opening and opening[0] < s and not _sibling_items(text, opening, (s, e)) else None
                 units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
-                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1), lead, initialisms(spelled)))
+                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1), lead, initialisms(spelled),
+                                   section_at(s)))
         return units
 
     def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset(),
@@ -393,8 +398,11 @@ class ExtractiveAnswerer:
             candidate.score = score
         shortlist = sorted(candidates, key=lambda c: -c.score)[: cfg.dense_candidates]
         if shortlist:
-            # the opening words carry a sentence's topic; embedding the rest cost time and moved no dev figure
-            vectors = self._embed_cached([" ".join(display_text(c.text).split()[: cfg.embed_words]) for c in shortlist])
+            # the opening words carry a sentence's topic, and its section's title what the section is about
+            # ("Prohibition of Central Bank Digital Currencies: (a) … agencies are hereby prohibited …"); embedding
+            # the rest of a long sentence cost time and moved no dev figure
+            vectors = self._embed_cached([(f"{c.section}: " if c.section else "")
+                                          + " ".join(display_text(c.text).split()[: cfg.embed_words]) for c in shortlist])
             for candidate, vector in zip(shortlist, vectors):
                 candidate.vector = vector
                 candidate.dense = float(vector @ query_vector)
@@ -609,6 +617,42 @@ _SECTION_ITEM_REFERENCE = re.compile(
     re.I)
 _SECTION_START = re.compile(r"^[#*\s]*(?:Sec\.|Section)\s*(\d+)\.", re.M | re.I)
 _REFERENT_WORDS = 40
+
+
+def section_titles(text: str, end: int) -> Callable[[int], str]:
+    """A lookup of the title of the section that holds a position before `end` ("Prohibition of Central Bank
+    Digital Currencies" after "Sec. 5."): "" where the section has none on its heading line or the line after."""
+    headings = list(_SECTION_START.finditer(text, 0, end))
+    starts = [heading.start() for heading in headings]
+
+    def title_at(position: int) -> str:
+        index = bisect.bisect_right(starts, position) - 1
+        return _section_title(text, headings[index], position) if index >= 0 else ""
+
+    return title_at
+
+
+def _section_title(text: str, heading: re.Match, position: int) -> str:
+    line_end = text.find("\n", heading.end())
+    line_end = len(text) if line_end < 0 else line_end
+    rest = text[heading.end() : line_end].strip(" *#")
+    if not rest:
+        next_start = heading.end()
+        while next_start < len(text) and text[next_start] in "\n \t":
+            next_start += 1
+        next_end = text.find("\n", next_start)
+        next_end = len(text) if next_end < 0 else next_end
+        if next_end > position:
+            return ""
+        rest = text[next_start:next_end].strip(" *#")
+    title = rest.split(". ")[0].strip(" .*")
+    words = [word for word in title.split() if word.lower() not in _SMALL_WORDS]
+    # a title is a few capitalised words, not the section's first sentence
+    if not words or len(words) > 12 or sum(word[0].isupper() or word[0].isdigit() for word in words) < 0.8 * len(words):
+        return ""
+    if text.find(title, heading.end()) + len(title) > position:
+        return ""
+    return title
 
 
 def section_item(text: str, section: int, item: str) -> tuple[int, int] | None:

@@ -448,6 +448,27 @@ def test_a_question_abbreviation_matches_the_name_written_out():
     assert found[0] is council
 
 
+def test_a_sentence_is_embedded_with_its_section_title():
+    text = ("Sec. 1. Purpose. Digital assets matter to the economy.\n\n"
+            "### Section 5.\n\nProhibition of Central Bank Digital Currencies\n\n"
+            "(a) Agencies shall not undertake any action to establish such instruments.\n\n"
+            "Sec. 6. Reports. Agencies shall file reports on digital assets within 90 days.")
+    chunk, answerer = one_document(text)
+    found = scored(answerer, "Are central bank digital currencies allowed?", [chunk])
+    assert found[0].text.startswith("(a) Agencies shall not undertake")
+    assert found[0].section == "Prohibition of Central Bank Digital Currencies"
+
+
+def test_a_section_title_is_a_few_capitalised_words_before_the_text():
+    from assistant.extractive import section_titles
+
+    text = ("Sec. 1. Purpose. The order does things.\nSec. 2. This order shall take effect now. It is short.\n"
+            "### Section 3.\n\n**Severability**\n\nIf any part is invalid, the rest stays.")
+    title_at = section_titles(text, len(text))
+    assert [title_at(text.index(words)) for words in ("The order", "It is", "If any", "Severability")] == [
+        "Purpose", "", "Severability", ""]
+
+
 def test_identifiers_are_numbers_typed_to_name_a_thing():
     from assistant.extractive import identifiers
 
@@ -609,8 +630,8 @@ def test_a_question_that_names_a_date_prefers_the_document_of_that_date():
 
 
 def test_a_follow_up_keeps_the_date_its_earlier_question_named():
-    texts = {"a.md": "Sec. 2. Reports. Within 14 days, the heads of each entity shall report to OMB on compliance.",
-             "b.md": "Sec. 2. Plans. Within 90 days, the heads of all agencies shall report to OMB on compliance."}
+    texts = {"a.md": "Sec. 2. Duties. Within 14 days, the heads of each entity shall report to OMB on compliance.",
+             "b.md": "Sec. 2. Duties. Within 90 days, the heads of all agencies shall report to OMB on compliance."}
     dates = {"a.md": "2025-02-19", "b.md": "2025-03-25"}
     answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=texts.get, idf=uniform_idf)
     # b.md is retrieved first, so it leads unless a date says otherwise
