@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Callable, Generic, Sequence, TypeVar
@@ -346,11 +346,12 @@ class ExtractiveAnswerer:
         return units
 
     def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset(),
-              earlier_question: str = "") -> list[Candidate]:
+              earlier_question: str = "", named: Sequence[str] = ()) -> list[Candidate]:
         """Score candidates: a cheap lexical pass for all, then embeddings for the most promising few.
 
         A follow-up that names no date of its own keeps the dates its earlier question named ("the February 19
-        order" … "How quickly did the heads of those entities have to report?").
+        order" … "How quickly did the heads of those entities have to report?"). The best candidate of each
+        `named` document is fully scored even when it is not among the most promising few.
 
         Returns the candidates that were fully scored, best first.
         """
@@ -396,7 +397,11 @@ class ExtractiveAnswerer:
             if candidate.text.rstrip().endswith(":"):
                 score -= cfg.dangling_penalty
             candidate.score = score
-        shortlist = sorted(candidates, key=lambda c: -c.score)[: cfg.dense_candidates]
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        shortlist = ranked[: cfg.dense_candidates]
+        for source in named:
+            if not any(c.chunk.source == source for c in shortlist):
+                shortlist += [c for c in ranked if c.chunk.source == source][:1]
         if shortlist:
             # the opening words carry a sentence's topic, and its section's title what the section is about
             # ("Prohibition of Central Bank Digital Currencies: (a) … agencies are hereby prohibited …"); embedding
@@ -424,9 +429,10 @@ class ExtractiveAnswerer:
         return np.vstack([self._cache[t] for t in texts])
 
     def select(self, candidates: list[Candidate], wanted: Sequence[re.Pattern] = (), weights: dict[str, float] | None = None,
-               parts: Sequence[str] = ()) -> list[Candidate]:
-        """The best candidate; for a question in several parts, the best answer to each part it leaves open;
-        then more that score nearly as well or add question terms, up to three in all."""
+               parts: Sequence[str] = (), named: Sequence[str] = ()) -> list[Candidate]:
+        """The best candidate; for a question in several parts, the best answer to each part it leaves open; for a
+        question that names several documents, the best sentence of each one not yet quoted; then more that score
+        nearly as well or add question terms, up to three in all."""
         ranked = sorted(candidates, key=lambda c: -c.score)
         if not ranked:
             return []
@@ -444,6 +450,14 @@ class ExtractiveAnswerer:
                 break
             pick = self._answer_to_part(part, ranked, chosen, weights, best.score, words)
             if pick is not None:
+                chosen.append(pick)
+                words += pick.words
+        for source in named:
+            if len(chosen) >= MAX_SENTENCES or any(c.chunk.source == source for c in chosen):
+                continue
+            pick = next((c for c in ranked if c.chunk.source == source), None)
+            if (pick is not None and pick.score >= self.config.part_keep_ratio * best.score
+                    and words + pick.words <= self.config.multi_part_max_words):
                 chosen.append(pick)
                 words += pick.words
         covered = set().union(*(c.matched for c in chosen))
@@ -520,8 +534,12 @@ class ExtractiveAnswerer:
                 if not any(topic.search(c.text) for c in pool):
                     orders = " and ".join(title.split(":")[0] for title in dict.fromkeys(named.values()))
                     return refusal(question, chunks, f"{orders} says nothing about {topic.words}.")
-        candidates = self.score(question, query_vector, pool, context_terms, earlier_question)
-        chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))), question_parts(question))
+        # a question that names two documents ("the Jenner & Block and WilmerHale orders") is answered from both
+        named = titles_named(question, pool)
+        named = named if len(named) > 1 else []
+        candidates = self.score(question, query_vector, pool, context_terms, earlier_question, named)
+        chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))), question_parts(question),
+                             named)
         threshold = self.config.refusal_threshold if threshold is None else threshold
         # "What does EO 14257 say about India?" is answered by what the order says of India, however little
         on_topic = topic is not None and any(topic.search(c.text) for c in chosen)
@@ -617,6 +635,16 @@ _SECTION_ITEM_REFERENCE = re.compile(
     re.I)
 _SECTION_START = re.compile(r"^[#*\s]*(?:Sec\.|Section)\s*(\d+)\.", re.M | re.I)
 _REFERENT_WORDS = 40
+
+
+def titles_named(question: str, candidates: Sequence[Candidate]) -> list[str]:
+    """The documents the question names by a capitalised word or a number of their title that no other candidate
+    document's title has ("the Jenner & Block and WilmerHale orders", "EO 14222 and EO 14240")."""
+    names = _CAPITALISED.findall(question[1:]) + re.findall(r"\b\d{4,}\b", question)
+    asked = {term for name in names for term in tokenize(name)}
+    titles = {c.chunk.source: asked & set(tokenize(c.chunk.title)) for c in candidates}
+    counts = Counter(term for terms in titles.values() for term in terms)
+    return [source for source, terms in titles.items() if any(counts[term] == 1 for term in terms)]
 
 
 def section_titles(text: str, end: int) -> Callable[[int], str]:

@@ -11,7 +11,8 @@ import zlib
 import numpy as np
 import pytest
 
-from assistant.extractive import Candidate, ExtractiveAnswerer, _is_heading, _list_intros, _redundant, section_item
+from assistant.extractive import (Candidate, ExtractiveAnswerer, ExtractiveConfig, _is_heading, _list_intros, _redundant,
+                                  section_item)
 from ingest.text import split_sentences
 from vectorstore.hits import RetrievedChunk
 from vectorstore.lexical import tokenize
@@ -364,7 +365,7 @@ def test_question_parts():
 
 
 def test_each_part_of_a_two_part_question_gets_its_sentence():
-    from assistant.extractive import ExtractiveConfig, question_parts
+    from assistant.extractive import question_parts
 
     question = "Within how many days are comments on the draft report returned, and which equipment may get tariffs?"
     assert question_parts(question) == ["Within how many days are comments on the draft report returned",
@@ -469,6 +470,28 @@ def test_a_section_title_is_a_few_capitalised_words_before_the_text():
         "Purpose", "", "Severability", ""]
 
 
+def test_a_question_that_names_two_documents_quotes_both():
+    texts = {"jb.md": "Sec. 1. Purpose. The firm re-hired Andrew Weissmann, a prosecutor in the Mueller inquiry.",
+             "wh.md": "Sec. 1. Purpose. The firm welcomed Aaron Zebley and other veterans of the Mueller investigation.",
+             "pw.md": "Sec. 1. Purpose. The firm hired veterans of other investigations as partners."}
+    titles = {"jb.md": "Executive Order 14246: Addressing Risks From Jenner & Block",
+              "wh.md": "Executive Order 14250: Addressing Risks From WilmerHale",
+              "pw.md": "Executive Order 14237: Addressing Risks From Paul Weiss"}
+    # only the rule under test adds a second sentence
+    config = ExtractiveConfig(keep_ratio=1.0, part_keep_ratio=0.3)
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=texts.get, idf=uniform_idf, config=config)
+    chunks = [RetrievedChunk(chunk_id=source, source=source, title=titles[source], text=texts[source], start=0,
+                             end=len(texts[source])) for source in ("wh.md", "pw.md", "jb.md")]
+
+    def cited(question: str) -> list[str]:
+        return [c.source for c in answer_to(answerer, question, chunks).citations]
+
+    assert cited("Which veterans of the Mueller investigation are named in the Jenner & Block and WilmerHale "
+                 "orders?") == ["wh.md", "jb.md"]
+    assert cited("Which veterans of the Mueller investigation are named in EO 14246 and EO 14250?") == ["wh.md", "jb.md"]
+    assert cited("Which veterans of the Mueller investigation are named in the WilmerHale order?") == ["wh.md"]
+
+
 def test_identifiers_are_numbers_typed_to_name_a_thing():
     from assistant.extractive import identifiers
 
@@ -526,7 +549,6 @@ ITEMS = ("(iv) providing regulatory clarity and certainty built on technology-ne
 
 
 def test_a_window_from_the_middle_of_a_long_sentence_is_quoted_after_the_sentence_opening():
-    from assistant.extractive import ExtractiveConfig
 
     text = f"### Section 5.\n\n{LONG}\n\n### Section 6.\n\n{ITEMS}\n"
     chunk = RetrievedChunk(chunk_id="l1", source="l.md", title="Order", text=text, start=0, end=len(text))
