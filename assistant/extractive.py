@@ -430,8 +430,8 @@ class ExtractiveAnswerer:
 
     def select(self, candidates: list[Candidate], wanted: Sequence[re.Pattern] = (), weights: dict[str, float] | None = None,
                parts: Sequence[str] = (), named: Sequence[str] = ()) -> list[Candidate]:
-        """The best candidate; for a question in several parts, the best answer to each part it leaves open; for a
-        question that names several documents, the best sentence of each one not yet quoted; then more that score
+        """The best candidate; for a question that names several documents, the best sentence of each one not yet
+        quoted; for a question in several parts, the best answer to each part it leaves open; then more that score
         nearly as well or add question terms, up to three in all."""
         ranked = sorted(candidates, key=lambda c: -c.score)
         if not ranked:
@@ -445,19 +445,19 @@ class ExtractiveAnswerer:
             if typed is not None and typed.score >= self.config.typed_keep_ratio * best.score:
                 chosen.append(typed)
         words = sum(c.words for c in chosen)
-        for part in parts if len(parts) > 1 else ():
-            if len(chosen) >= MAX_SENTENCES:
-                break
-            pick = self._answer_to_part(part, ranked, chosen, weights, best.score, words)
-            if pick is not None:
-                chosen.append(pick)
-                words += pick.words
         for source in named:
             if len(chosen) >= MAX_SENTENCES or any(c.chunk.source == source for c in chosen):
                 continue
             pick = next((c for c in ranked if c.chunk.source == source), None)
             if (pick is not None and pick.score >= self.config.part_keep_ratio * best.score
                     and words + pick.words <= self.config.multi_part_max_words):
+                chosen.append(pick)
+                words += pick.words
+        for part in parts if len(parts) > 1 else ():
+            if len(chosen) >= MAX_SENTENCES:
+                break
+            pick = self._answer_to_part(part, ranked, chosen, weights, best.score, words)
+            if pick is not None:
                 chosen.append(pick)
                 words += pick.words
         covered = set().union(*(c.matched for c in chosen))
