@@ -27,6 +27,7 @@ class StandaloneQuery:
     context_terms: set[str]
     is_follow_up: bool
     earlier_question: str = ""  # the question this one follows up, whose named dates it inherits
+    earlier_answer: str = ""  # what the user has already been told
 
 
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
@@ -56,4 +57,5 @@ def standalone_query(question: str, history: Sequence[Turn]) -> StandaloneQuery:
         context_terms=set(tokenize(context)),
         is_follow_up=True,
         earlier_question=last_user,
+        earlier_answer=last_answer,
     )

@@ -237,7 +237,7 @@ class Assistant:
             passages = top + self.retriever.neighbours(top, result.chunks, self.settings.expand_documents,
                                                        result.named_sources)
             return self.extractive.answer(question, passages, result.query_vector, query.context_terms,
-                                          earlier_question=query.earlier_question)
+                                          earlier_question=query.earlier_question, earlier_answer=query.earlier_answer)
 
         if use_llm:
             answer = None

@@ -210,7 +210,8 @@ class ExtractiveConfig:
     plus `context_weight` times the share of the conversation's other terms, for a follow-up)
     + chunk_weight·cosine(chunk, question) + rank_weight/(1 + chunk rank) + answer_type_bonus
     + date_bonus when the question names the document's date ("the March 14 order")
-    − penalties for boilerplate, title-like and dangling (":"-ended) sentences.
+    − penalties for boilerplate, title-like and dangling (":"-ended) sentences, and for a follow-up, for sentences
+    that repeat the earlier answer.
     Only the `dense_candidates` best by the cheap part of the score are embedded, each by its first `embed_words` words.
     """
 
@@ -226,6 +227,10 @@ class ExtractiveConfig:
     context_weight: float = 0.45
     title_cover: float = 0.6
     date_bonus: float = 0.15
+    # a follow-up is not answered by what the user was just told: a sentence with repeat_share of its terms in the
+    # earlier answer loses repeat_penalty
+    repeat_share: float = 0.6
+    repeat_penalty: float = 0.15
     dense_candidates: int = 6
     embed_words: int = 40
     # selection: after the best sentence, others scoring ≥ keep_ratio·best join when they score ≥ close_ratio·best
@@ -346,11 +351,13 @@ class ExtractiveAnswerer:
         return units
 
     def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset(),
-              earlier_question: str = "", named: Sequence[str] = ()) -> list[Candidate]:
+              earlier_question: str = "", named: Sequence[str] = (), earlier_answer: str = "") -> list[Candidate]:
         """Score candidates: a cheap lexical pass for all, then embeddings for the most promising few.
 
         A follow-up that names no date of its own keeps the dates its earlier question named ("the February 19
-        order" … "How quickly did the heads of those entities have to report?"). The best candidate of each
+        order" … "How quickly did the heads of those entities have to report?"), and its sentences that repeat
+        `earlier_answer` score less ("When does that rescission take effect?" is not answered by the rescission
+        just quoted). The best candidate of each
         `named` document is fully scored even when it is not among the most promising few.
 
         Returns the candidates that were fully scored, best first.
@@ -362,6 +369,7 @@ class ExtractiveAnswerer:
         wanted = _wanted(question)
         # "FEMA" in the question matches "Federal Emergency Management Agency" written out
         acronyms = [(word.lower(), term) for word in _ACRONYM.findall(question) for term in tokenize(word)]
+        told = set(tokenize(earlier_answer))
         cfg = self.config
         named_by_title: dict[str, frozenset[str]] = {}
         dates_named = date_mentions(question) or date_mentions(earlier_question)
@@ -396,6 +404,8 @@ class ExtractiveAnswerer:
                 score -= cfg.title_penalty
             if candidate.text.rstrip().endswith(":"):
                 score -= cfg.dangling_penalty
+            if told and candidate.terms and len(candidate.terms & told) >= cfg.repeat_share * len(candidate.terms):
+                score -= cfg.repeat_penalty
             candidate.score = score
         ranked = sorted(candidates, key=lambda c: -c.score)
         shortlist = ranked[: cfg.dense_candidates]
@@ -518,6 +528,7 @@ class ExtractiveAnswerer:
         context_terms: set[str] = frozenset(),
         threshold: float | None = None,
         earlier_question: str = "",
+        earlier_answer: str = "",
     ) -> Answer:
         unknown = [term for term in identifiers(question) if not self.mentioned(term)]
         unknown += [name for name in proper_names(question) if not self._name_mentioned(name)]
@@ -537,7 +548,7 @@ class ExtractiveAnswerer:
         # a question that names two documents ("the Jenner & Block and WilmerHale orders") is answered from both
         named = titles_named(question, pool)
         named = named if len(named) > 1 else []
-        candidates = self.score(question, query_vector, pool, context_terms, earlier_question, named)
+        candidates = self.score(question, query_vector, pool, context_terms, earlier_question, named, earlier_answer)
         chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))), question_parts(question),
                              named)
         threshold = self.config.refusal_threshold if threshold is None else threshold

@@ -27,5 +27,6 @@ def test_standalone_query_carries_the_last_exchange():
     assert "copper" in query.dense_query and "[1]" not in query.dense_query
     assert "copper" in query.context_terms
     assert query.earlier_question == next(t.content for t in HISTORY if t.role == "user")
+    assert "Section 232" in query.earlier_answer and "[1]" not in query.earlier_answer
     plain = standalone_query("What is the recipe for chocolate cake?", HISTORY)
     assert plain.dense_query == plain.question and not plain.context_terms and not plain.earlier_question

@@ -672,6 +672,23 @@ def test_a_follow_up_keeps_the_date_its_earlier_question_named():
     assert best(question.replace("heads", "heads under the March 25 order"), earlier) == "b.md"
 
 
+def test_a_follow_up_is_not_answered_by_the_sentence_just_quoted():
+    text = ("Sec. 2. Rule. The Secretary shall publish a notice rescinding the showerhead rule of December 20, 2021. "
+            "The rescission shall be effective 30 days from the date of publication of the notice.")
+    chunk, answerer = one_document(text, "Showerheads", "s.md")
+    question = "When does that rescission take effect?"
+    told = "The Secretary shall publish a notice rescinding the showerhead rule of December 20, 2021. [1]"
+    # a follow-up is retrieved with the conversation folded into its query
+    vector = bag_of_words([f"{question} notice rescinding the showerhead rule"])[0]
+
+    def answer(**earlier: str) -> str:
+        return answerer.answer(question, [chunk], vector, set(tokenize(told)), threshold=0.0, **earlier).answer
+
+    assert answer().startswith("The Secretary shall publish")
+    assert answer(earlier_answer=told) == (
+        "The rescission shall be effective 30 days from the date of publication of the notice. [1]")
+
+
 def test_an_order_named_by_number_that_no_document_is_must_be_mentioned_by_the_answer():
     from assistant.extractive import absent_instruments
 
