@@ -212,7 +212,9 @@ class ExtractiveConfig:
     + date_bonus when the question names the document's date ("the March 14 order")
     − penalties for boilerplate, title-like and dangling (":"-ended) sentences, and for a follow-up, for sentences
     that repeat the earlier answer.
-    Only the `dense_candidates` best by the cheap part of the score are embedded, each by its first `embed_words` words.
+    Only the `dense_candidates` best by the cheap part of the score are embedded (with the best `typed_candidates`
+    that state the kind of fact asked for, when none of them does), each by its first `embed_words` words after its
+    section's title.
     """
 
     dense_weight: float = 0.55
@@ -232,6 +234,7 @@ class ExtractiveConfig:
     repeat_share: float = 0.6
     repeat_penalty: float = 0.15
     dense_candidates: int = 6
+    typed_candidates: int = 1  # more to embed when none of the few states the kind of fact asked for
     embed_words: int = 40
     # selection: after the best sentence, others scoring ≥ keep_ratio·best join when they score ≥ close_ratio·best
     # or add ≥ min_gain of the question's term weight, within max_words in all
@@ -412,6 +415,10 @@ class ExtractiveAnswerer:
         for source in named:
             if not any(c.chunk.source == source for c in shortlist):
                 shortlist += [c for c in ranked if c.chunk.source == source][:1]
+        # an answer that must state a period or an amount can only be chosen if it is scored
+        if wanted and not any(kind.search(c.text) for c in shortlist for kind in wanted):
+            shortlist += [c for c in ranked[cfg.dense_candidates:]
+                          if any(kind.search(c.text) for kind in wanted)][: cfg.typed_candidates]
         if shortlist:
             # the opening words carry a sentence's topic, and its section's title what the section is about
             # ("Prohibition of Central Bank Digital Currencies: (a) … agencies are hereby prohibited …"); embedding

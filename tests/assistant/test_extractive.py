@@ -627,6 +627,21 @@ def test_a_date_that_names_a_cited_order_does_not_answer_when():
     assert date.search("Executive Order 14231 of March 2, 2025 takes effect on March 7, 2025")[0] == "March 7, 2025"
 
 
+def test_a_sentence_that_states_the_kind_of_fact_asked_for_is_scored_even_when_it_shares_few_words():
+    text = ("Sec. 2. Vetting. Officials shall report on deficient countries and their vetting. "
+            "Officials shall report on the nationals of deficient countries. Officials shall report on countries "
+            "whose information is deficient.\n\n"
+            "(b) Within 60 days of the date of this order, the Secretary shall submit the findings to officials.")
+    chunk, _ = one_document(text)
+    question = "How long do officials have to report on deficient countries?"
+    for typed, answered in ((0, False), (1, True)):
+        # only two candidates are embedded by the cheap score, and a typed one may join far below the best
+        config = ExtractiveConfig(dense_candidates=2, typed_candidates=typed, typed_keep_ratio=0.3)
+        answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda _: text, idf=uniform_idf, config=config)
+        answer = answer_to(answerer, question, [chunk])
+        assert ("Within 60 days" in answer.answer and not answer.refused) is answered
+
+
 @pytest.mark.parametrize("question", ["What are the two deadlines?", "Which report is due sooner?",
                                       "By when must the plan be sent?"])
 def test_a_question_about_deadlines_asks_for_a_period(question):
