@@ -99,6 +99,9 @@ def _not_a_count(text: str, match: re.Match) -> bool:
 
 
 _ASKS_COUNTRIES = r"(which|what) (\S+ )?(countries|country|nations|nation)\b"
+_ASKS_MONEY = (r"how much (\S+\s){0,3}?(money|funding|funds|capital)\b|how much\b.{0,60}\b(cost|costs|spend|spends|spent|save|saves"
+               r"|saved|pay|pays|paid)\b|what is the (\S+\s){0,2}?(cost|price)\b|(what|which) (\S+\s){0,3}?(monetary|dollar amount"
+               r"|penalty|penalties|fine|fines)\b")
 _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
     ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly|often|frequently)|within what|deadlines?|due (date|first|sooner|earlier|later)|by when|what (period|timeframe|time frame))\b", re.I),
      re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b"
@@ -110,6 +113,9 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
                          r"|\b(\d+|" + _NUMBER_WORDS + r")\s+(days|months|years)\s+(after|from|following)\b"
                          r"|\bwithin\s+(\d+|" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b"
                          r"|\beffective\s+(immediately|upon)\b", re.I), _cited)),
+    # "how much money / funding", "how much does it cost / spend / save", "what penalty": a sum of money
+    ("sum of money", re.compile(_ASKS_MONEY, re.I),
+     re.compile(r"\$\s?\d|\b\d[\d,.]*\s+((million|billion|trillion)\s+)?dollars\b", re.I)),
     ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff|cost|price|budget)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
     ("country", re.compile(r"\b" + _ASKS_COUNTRIES, re.I), _CountryName()),
@@ -120,6 +126,7 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
 ]
 # Openings that ask for exactly one kind of fact; an answer without it does not answer the question.
 _REQUIRED_OPENINGS: dict[str, re.Pattern] = {
+    "sum of money": re.compile(_ASKS_MONEY, re.I),
     "period": re.compile(r"(how long|how many (days|months|years|weeks|hours)|how (soon|quickly|often|frequently)|within what|by when)\b", re.I),
     "date": re.compile(r"(when|(on|from|as of|since) when|((on|by|from|before|until) )?(what|which) date)\b", re.I),
     "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share|cost|price|dollar amount)s?)\b",
