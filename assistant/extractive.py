@@ -373,6 +373,11 @@ class ExtractiveAnswerer:
         Returns the candidates that were fully scored, best first.
         """
         q_terms = set(tokenize(question))
+        asked, premise = split_premise(question)
+        if premise:
+            # what the question states first is context, like an earlier turn's: the last sentence is what it asks
+            q_terms = set(tokenize(asked))
+            context_terms = set(context_terms) | (set(tokenize(premise)) - q_terms)
         weights = self.idf(sorted(q_terms | set(context_terms))) if (q_terms or context_terms) else {}
         total = sum(weights.get(t, 0.0) for t in q_terms) or 1.0
         context_total = sum(weights.get(t, 0.0) for t in set(context_terms) - q_terms) or 1.0
@@ -660,6 +665,18 @@ _SECTION_ITEM_REFERENCE = re.compile(
     re.I)
 _SECTION_START = re.compile(r"^[#*\s]*(?:Sec\.|Section)\s*(\d+)\.", re.M | re.I)
 _REFERENT_WORDS = 40
+
+
+_PREMISE_END = re.compile(r"(?<=[a-z0-9)][.!])\s+(?=[A-Z])")
+
+
+def split_premise(question: str) -> tuple[str, str]:
+    """(the question asked, the statement before it): "The order sets up a mechanism for legal resources. What kind
+    of outside help must that mechanism use?" asks the second sentence; ("question", "") when there is no statement."""
+    pieces = _PREMISE_END.split(question.strip())
+    if len(pieces) < 2 or not pieces[-1].endswith("?"):
+        return question, ""
+    return pieces[-1], " ".join(pieces[:-1])
 
 
 def titles_named(question: str, candidates: Sequence[Candidate]) -> list[str]:

@@ -673,6 +673,22 @@ def test_a_question_that_names_a_date_prefers_the_document_of_that_date():
         assert [c.chunk.source for c in ranked] == [expected, other]
 
 
+def test_a_question_that_states_its_premise_first_asks_its_last_sentence():
+    from assistant.extractive import split_premise
+
+    assert split_premise("What did the U.S. Trade Representative say?") == (
+        "What did the U.S. Trade Representative say?", "")
+    text = ("Sec. 3. Officers. The Attorney General shall create a mechanism to provide legal resources to police "
+            "officers. This mechanism shall include the use of pro bono assistance.")
+    chunk, answerer = one_document(text)
+    question = ("The order sets up a mechanism to provide legal resources to police officers. What kind of outside "
+                "assistance must that mechanism use?")
+    assert split_premise(question)[0] == "What kind of outside assistance must that mechanism use?"
+    lexical = {c.text.split()[0]: c.lexical for c in scored(answerer, question, [chunk])}
+    # the statement's terms count as context, so the sentence that has what is asked matches better
+    assert lexical["This"] > lexical["The"]
+
+
 def test_a_follow_up_keeps_the_date_its_earlier_question_named():
     texts = {"a.md": "Sec. 2. Duties. Within 14 days, the heads of each entity shall report to OMB on compliance.",
              "b.md": "Sec. 2. Duties. Within 90 days, the heads of all agencies shall report to OMB on compliance."}
