@@ -110,8 +110,8 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
      # a relative time or a deadline answers "when" too ("effective 30 days from the date of publication",
      # "within 180 days of the date of this order")
      _Matches(re.compile(r"\b(" + MONTHS + r")\s+\d{1,2}(,\s*\d{4})?|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\s*[ap]\.m\."
-                         r"|\b(\d+|" + _NUMBER_WORDS + r")\s+(days|months|years)\s+(after|from|following)\b"
-                         r"|\bwithin\s+(\d+|" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b"
+                         r"|\b(\d+|" + _NUMBER_WORDS + r")\s+(days?|months?|years?|weeks?)\s+(after|from|following)\b"
+                         r"|\bwithin\s+(\d+|" + _NUMBER_WORDS + r")\s+(days?|months?|years?|weeks?)\b"
                          r"|\beffective\s+(immediately|upon)\b", re.I), _cited)),
     # "how much money / funding", "how much does it cost / spend / save", "what penalty": a sum of money
     ("sum of money", re.compile(_ASKS_MONEY, re.I),

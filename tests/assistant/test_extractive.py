@@ -632,6 +632,9 @@ def test_a_date_that_names_a_cited_order_does_not_answer_when():
     assert date.search("as modified by the Executive Order dated April 8, 2025, from 90 percent") is None
     assert date.search("on or after 12:01 a.m. eastern standard time on March 7, 2025")
     assert date.search("Executive Order 14231 of March 2, 2025 takes effect on March 7, 2025")[0] == "March 7, 2025"
+    # one unit as well as several
+    assert date.search("a Conditional Sunset Date of 1 year after the effective date")[0] == "1 year after"
+    assert date.search("shall report within one year of the date of this order")[0] == "within one year"
 
 
 def test_a_sentence_that_states_the_kind_of_fact_asked_for_is_scored_even_when_it_shares_few_words():
