@@ -289,6 +289,7 @@ class ExtractiveAnswerer:
         self.config = config or ExtractiveConfig()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._abbreviations: _Lru[tuple[str, int], dict[str, str]] = _Lru(256)
+        self._sections: _Lru[tuple[str, int], Callable[[int], str]] = _Lru(256)
         self._units_cache: _Lru[tuple[str, int, int], list[_Unit]] = _Lru(4096)
 
     def abbreviations_of(self, source: str, text: str) -> dict[str, str]:
@@ -335,7 +336,7 @@ class ExtractiveAnswerer:
         heading_terms = set(tokenize(chunk.heading))
         intros = _list_intros(text, sentences)
         defined = self.abbreviations_of(chunk.source, text)
-        section_at = section_titles(text, chunk.end)
+        section_at = self._sections.get_or_make((chunk.source, hash(text)), lambda: section_titles(text))
         spans = [(start, end, intros.get(index)) for index, (start, end) in enumerate(sentences)]
         for start, end, intro in spans + _lists(text, sentences):
             if _is_heading(text, start, end):
@@ -684,15 +685,16 @@ def titles_named(question: str, candidates: Sequence[Candidate]) -> list[str]:
     document's title has ("the Jenner & Block and WilmerHale orders", "EO 14222 and EO 14240")."""
     names = _CAPITALISED.findall(question[1:]) + re.findall(r"\b\d{4,}\b", question)
     asked = {term for name in names for term in tokenize(name)}
-    titles = {c.chunk.source: asked & set(tokenize(c.chunk.title)) for c in candidates}
+    titles = {source: asked & set(tokenize(title))
+              for source, title in {c.chunk.source: c.chunk.title for c in candidates}.items()}
     counts = Counter(term for terms in titles.values() for term in terms)
     return [source for source, terms in titles.items() if any(counts[term] == 1 for term in terms)]
 
 
-def section_titles(text: str, end: int) -> Callable[[int], str]:
-    """A lookup of the title of the section that holds a position before `end` ("Prohibition of Central Bank
-    Digital Currencies" after "Sec. 5."): "" where the section has none on its heading line or the line after."""
-    headings = list(_SECTION_START.finditer(text, 0, end))
+def section_titles(text: str) -> Callable[[int], str]:
+    """A lookup of the title of the section that holds a position ("Prohibition of Central Bank Digital Currencies"
+    after "Sec. 5."): "" where the section has none on its heading line or the line after."""
+    headings = list(_SECTION_START.finditer(text))
     starts = [heading.start() for heading in headings]
 
     def title_at(position: int) -> str:

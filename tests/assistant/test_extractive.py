@@ -472,7 +472,7 @@ def test_a_section_title_is_a_few_capitalised_words_before_the_text():
 
     text = ("Sec. 1. Purpose. The order does things.\nSec. 2. This order shall take effect now. It is short.\n"
             "### Section 3.\n\n**Severability**\n\nIf any part is invalid, the rest stays.")
-    title_at = section_titles(text, len(text))
+    title_at = section_titles(text)
     assert [title_at(text.index(words)) for words in ("The order", "It is", "If any", "Severability")] == [
         "Purpose", "", "Severability", ""]
 
