@@ -156,7 +156,7 @@ class Candidate:
     score: float = 0.0
     title_like: bool = False
     lead: tuple[int, int] | None = None  # the opening window of its sentence, when this is a later window
-    initials: frozenset[str] = frozenset()
+    spelled: str = ""  # its text with the short forms its document defines spelled out
     section: str = ""
 
     @property
@@ -203,7 +203,7 @@ class _Unit:
     context: frozenset[str]
     title_like: bool
     lead: tuple[int, int] | None = None
-    initials: frozenset[str] = frozenset()
+    spelled: str = ""
     section: str = ""
 
 
@@ -290,6 +290,7 @@ class ExtractiveAnswerer:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._abbreviations: _Lru[tuple[str, int], dict[str, str]] = _Lru(256)
         self._sections: _Lru[tuple[str, int], Callable[[int], str]] = _Lru(256)
+        self._initials: _Lru[str, frozenset[str]] = _Lru(4096)
         self._units_cache: _Lru[tuple[str, int, int], list[_Unit]] = _Lru(4096)
 
     def abbreviations_of(self, source: str, text: str) -> dict[str, str]:
@@ -317,7 +318,7 @@ class ExtractiveAnswerer:
                 seen.add(unit.key)
                 found.append(Candidate(chunk=chunk, start=unit.start, end=unit.end, text=unit.quote, chunk_rank=rank,
                                        terms=unit.terms, context=unit.context,
-                                       title_like=unit.title_like, lead=unit.lead, initials=unit.initials, section=unit.section))
+                                       title_like=unit.title_like, lead=unit.lead, spelled=unit.spelled, section=unit.section))
         return found
 
     def _units(self, chunk: RetrievedChunk) -> list[_Unit]:
@@ -357,7 +358,7 @@ class ExtractiveAnswerer:
                 terms = frozenset(tokenize(spelled))
                 lead = opening if opening and opening[0] < s and not _sibling_items(text, opening, (s, e)) else None
                 units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
-                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1), lead, initialisms(spelled),
+                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1), lead, spelled,
                                    section_at(s)))
         return units
 
@@ -399,7 +400,9 @@ class ExtractiveAnswerer:
                 covers = sum(weights.get(t, 0.0) for t in in_title) >= cfg.title_cover * total
                 named_by_title[title] = frozenset(in_title) if covers else frozenset()
             candidate.matched = q_terms & candidate.terms
-            candidate.matched |= {term for initials, term in acronyms if initials in candidate.initials}
+            if acronyms:
+                initials = self._initials.get_or_make(candidate.spelled, lambda: initialisms(candidate.spelled))
+                candidate.matched |= {term for letters, term in acronyms if letters in initials}
             overlap = sum(weights.get(t, 0.0) for t in candidate.matched)
             inheritable = candidate.context | named_by_title[title]
             inherited = sum(weights.get(t, 0.0) for t in (q_terms & inheritable) - candidate.matched)
@@ -693,18 +696,24 @@ def titles_named(question: str, candidates: Sequence[Candidate]) -> list[str]:
 
 def section_titles(text: str) -> Callable[[int], str]:
     """A lookup of the title of the section that holds a position ("Prohibition of Central Bank Digital Currencies"
-    after "Sec. 5."): "" where the section has none on its heading line or the line after."""
+    after "Sec. 5."): "" where the section has none on its heading line or the line after, and for a position
+    within the heading or the title itself."""
     headings = list(_SECTION_START.finditer(text))
     starts = [heading.start() for heading in headings]
+    titles = [_section_title(text, heading) for heading in headings]
 
     def title_at(position: int) -> str:
         index = bisect.bisect_right(starts, position) - 1
-        return _section_title(text, headings[index], position) if index >= 0 else ""
+        if index < 0:
+            return ""
+        title, title_end = titles[index]
+        return title if position >= title_end else ""
 
     return title_at
 
 
-def _section_title(text: str, heading: re.Match, position: int) -> str:
+def _section_title(text: str, heading: re.Match) -> tuple[str, int]:
+    """The title after a section heading and where it ends; ("", end of the heading's line) when there is none."""
     line_end = text.find("\n", heading.end())
     line_end = len(text) if line_end < 0 else line_end
     rest = text[heading.end() : line_end].strip(" *#")
@@ -712,19 +721,15 @@ def _section_title(text: str, heading: re.Match, position: int) -> str:
         next_start = heading.end()
         while next_start < len(text) and text[next_start] in "\n \t":
             next_start += 1
-        next_end = text.find("\n", next_start)
-        next_end = len(text) if next_end < 0 else next_end
-        if next_end > position:
-            return ""
-        rest = text[next_start:next_end].strip(" *#")
+        line_end = text.find("\n", next_start)
+        line_end = len(text) if line_end < 0 else line_end
+        rest = text[next_start:line_end].strip(" *#")
     title = rest.split(". ")[0].strip(" .*")
     words = [word for word in title.split() if word.lower() not in _SMALL_WORDS]
     # a title is a few capitalised words, not the section's first sentence
     if not words or len(words) > 12 or sum(word[0].isupper() or word[0].isdigit() for word in words) < 0.8 * len(words):
-        return ""
-    if text.find(title, heading.end()) + len(title) > position:
-        return ""
-    return title
+        return "", line_end
+    return title, text.find(title, heading.end()) + len(title)
 
 
 def section_item(text: str, section: int, item: str) -> tuple[int, int] | None:
