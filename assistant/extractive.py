@@ -129,8 +129,7 @@ _REQUIRED_OPENINGS: dict[str, re.Pattern] = {
     "sum of money": re.compile(_ASKS_MONEY, re.I),
     "period": re.compile(r"(how long|how many (days|months|years|weeks|hours)|how (soon|quickly|often|frequently)|within what|by when)\b", re.I),
     "date": re.compile(r"(when|(on|from|as of|since) when|((on|by|from|before|until) )?(what|which) date)\b", re.I),
-    "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share|cost|price|dollar amount)s?)\b",
-                         re.I),
+    "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share|cost|price)s?)\b", re.I),
     "number": re.compile(r"how many\b", re.I),
     "country": re.compile(_ASKS_COUNTRIES, re.I),
 }
@@ -369,8 +368,8 @@ class ExtractiveAnswerer:
         A follow-up that names no date of its own keeps the dates its earlier question named ("the February 19
         order" … "How quickly did the heads of those entities have to report?"), and its sentences that repeat
         `earlier_answer` score less ("When does that rescission take effect?" is not answered by the rescission
-        just quoted). The best candidate of each
-        `named` document is fully scored even when it is not among the most promising few.
+        just quoted). The best candidate of each `named` document is fully scored even when it is not among the
+        most promising few.
 
         Returns the candidates that were fully scored, best first.
         """
@@ -686,6 +685,7 @@ def split_premise(question: str) -> tuple[str, str]:
 def titles_named(question: str, candidates: Sequence[Candidate]) -> list[str]:
     """The documents the question names by a capitalised word or a number of their title that no other candidate
     document's title has ("the Jenner & Block and WilmerHale orders", "EO 14222 and EO 14240")."""
+    # from the second letter on: the question's first word is capitalised for being first
     names = _CAPITALISED.findall(question[1:]) + re.findall(r"\b\d{4,}\b", question)
     asked = {term for name in names for term in tokenize(name)}
     titles = {source: asked & set(tokenize(title))
