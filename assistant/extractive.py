@@ -561,11 +561,11 @@ class ExtractiveAnswerer:
         if topic is not None:
             # what a document named by number says is read from that document alone
             titles = {c.chunk.source: c.chunk.title for c in pool}
-            named = {source: title for source, title in titles.items() if names_by_number(question, title)}
-            if named:
-                pool = [c for c in pool if c.chunk.source in named]
+            numbered = {source: title for source, title in titles.items() if names_by_number(question, title)}
+            if numbered:
+                pool = [c for c in pool if c.chunk.source in numbered]
                 if not any(topic.search(c.text) for c in pool):
-                    orders = " and ".join(title.split(":")[0] for title in dict.fromkeys(named.values()))
+                    orders = " and ".join(title.split(":")[0] for title in dict.fromkeys(numbered.values()))
                     return refusal(question, chunks, f"{orders} says nothing about {topic.words}.")
         # a question that names two documents ("the Jenner & Block and WilmerHale orders") is answered from both
         named = titles_named(question, pool)
