@@ -338,6 +338,8 @@ class ExtractiveAnswerer:
         defined = self.abbreviations_of(chunk.source, text)
         section_at = self._sections.get_or_make((chunk.source, hash(text)), lambda: section_titles(text))
         spans = [(start, end, intros.get(index)) for index, (start, end) in enumerate(sentences)]
+        # "Such position shall be …" says what of only with the sentence before it, so the two are also offered together
+        spans += [(before, end, None) for before, end in _with_antecedents(text, sentences, intros)]
         for start, end, intro in spans + _lists(text, sentences):
             if _is_heading(text, start, end):
                 continue
@@ -1103,6 +1105,25 @@ def _lists(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int, 
         if items_only is not None and len(items) > 1:
             joined.append((items[0][0], items_only, (start, end)))
     return joined
+
+
+# a sentence that opens by pointing back ("Such position", "These reports", "This review"); "This order" and "This
+# section" point at the document itself
+_ANAPHOR = re.compile(r"[ \t]*(?:\([a-z0-9]{1,4}\)\s*)?(?:Such|These|Those|This|That|It|They|Its|Their)\b(?!['’]s)"
+                      r"(?!\s+(?:order|section|subsection|memorandum|proclamation|Act)\b)")
+
+
+def _with_antecedents(text: str, sentences: list[tuple[int, int]], intros: dict[int, tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans that join a sentence opening with a pointer back ("Such position shall be …") to the sentence before it,
+    within `_LONG_SENTENCE_WORDS` words; a list item is read with its list's introduction instead."""
+    spans = []
+    for index in range(1, len(sentences)):
+        (before, before_end), (start, end) = sentences[index - 1], sentences[index]
+        if index in intros or not _ANAPHOR.match(text, start) or _is_heading(text, before, before_end):
+            continue
+        if len(text[before:end].split()) <= _LONG_SENTENCE_WORDS:
+            spans.append((before, end))
+    return spans
 
 
 def _answer_units(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -744,3 +744,19 @@ def test_an_order_named_by_number_that_no_document_is_must_be_mentioned_by_the_a
     assert absent_instruments(question, [chunk], rate) == ["Proclamation 10896"]
     assert absent_instruments(question, [chunk], cited) == []  # the sentence that cites it may answer
     assert absent_instruments("What rate does EO 14289 impose?", [chunk], rate) == []  # a document found is it
+
+
+def test_a_sentence_that_points_back_is_offered_with_the_sentence_before_it():
+    text = ("### Sec. 3.\n\n**Liaison**\n\n(b) The heads of independent regulatory agencies shall establish a position of White House "
+            "Liaison in their respective agencies. Such position shall be placed in Schedule C of the excepted service. "
+            "This order is effective immediately.")
+    chunk, answerer = one_document(text, "Regulators", "r.md")
+    quotes = [c.text for c in answerer.candidates([chunk])]
+    joined = [q for q in quotes if q.startswith("(b) The heads") and q.endswith("excepted service.")]
+    assert joined == [text[text.index("(b) The heads"): text.index(" This order")]]
+    assert "Such position shall be placed in Schedule C of the excepted service." in quotes  # still offered alone
+    # "This order" points at the document, not at the sentence before it
+    assert not any(q.endswith("effective immediately.") and q != "This order is effective immediately." for q in quotes)
+    question = "Where in the civil service is the White House Liaison position placed?"
+    answer = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
+    assert "Schedule C" in answer.answer and "White House Liaison" in answer.answer
