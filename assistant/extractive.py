@@ -103,7 +103,7 @@ _ASKS_MONEY = (r"how much (\S+\s){0,3}?(money|funding|funds|capital)\b|how much\
                r"|saved|pay|pays|paid)\b|what is the (\S+\s){0,2}?(cost|price)\b|(what|which) (\S+\s){0,3}?(monetary|dollar amount"
                r"|penalty|penalties|fine|fines)\b")
 _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
-    ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly|often|frequently)|within what|deadlines?|due (date|first|sooner|earlier|later)|by when|what (period|timeframe|time frame))\b", re.I),
+    ("period", re.compile(r"\b(how long|how many (days|months|years|weeks)|how (soon|quickly|fast|often|frequently)|within what|deadlines?|due (date|first|sooner|earlier|later)|by when|what (period|timeframe|time frame))\b", re.I),
      re.compile(r"\b\d+\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?)\b|\b(" + _NUMBER_WORDS + r")\s+(days|months|years|weeks)\b"
                 r"|\bevery\s+(day|week|month|quarter|year)\b|\b(annually|quarterly|monthly|weekly|daily)\b", re.I)),
     ("date", re.compile(r"\b(when|what date|which date|from when|since when|what day|effective date|take effect|start date)\b", re.I),
@@ -127,7 +127,7 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
 # Openings that ask for exactly one kind of fact; an answer without it does not answer the question.
 _REQUIRED_OPENINGS: dict[str, re.Pattern] = {
     "sum of money": re.compile(_ASKS_MONEY, re.I),
-    "period": re.compile(r"(how long|how many (days|months|years|weeks|hours)|how (soon|quickly|often|frequently)|within what|by when)\b", re.I),
+    "period": re.compile(r"(how long|how many (days|months|years|weeks|hours)|how (soon|quickly|fast|often|frequently)|within what|by when)\b", re.I),
     "date": re.compile(r"(when|(on|from|as of|since) when|((on|by|from|before|until) )?(what|which) date)\b", re.I),
     "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share|cost|price)s?)\b", re.I),
     "number": re.compile(r"how many\b", re.I),

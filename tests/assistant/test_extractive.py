@@ -653,7 +653,7 @@ def test_a_sentence_that_states_the_kind_of_fact_asked_for_is_scored_even_when_i
 
 
 @pytest.mark.parametrize("question", ["What are the two deadlines?", "Which report is due sooner?",
-                                      "By when must the plan be sent?"])
+                                      "By when must the plan be sent?", "And how fast did they need a plan?"])
 def test_a_question_about_deadlines_asks_for_a_period(question):
     from assistant.extractive import _wanted
 
