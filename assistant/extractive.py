@@ -1127,10 +1127,43 @@ def _with_antecedents(text: str, sentences: list[tuple[int, int]], intros: dict[
 
 
 def _answer_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Quotable units of a sentence: the sentence itself, or for a long one, windows of it."""
+    """Quotable units of a sentence: the sentence itself; for a long one, windows of it; for a long one that
+    enumerates items ("…, including by: (i) …; and (v) taking measures …"), its opening window and each item."""
     if len(text[start:end].split()) <= _LONG_SENTENCE_WORDS:
         return [(start, end)]
-    return _windows(text, start, end)
+    windows = _windows(text, start, end)
+    items = _inline_items(text, start, end)
+    if not items:
+        return windows
+    # the opening window holds the sentence's subject, unless the sentence opens with its first item
+    return items if items[0][0] == windows[0][0] else [windows[0], *items]
+
+
+# an item opens after a colon or a semicolon ("including by: (i) …; and (ii) …"), not where a section is cited
+# ("subsection (a) of this section")
+_INLINE_ITEM = re.compile(r"(?:[:;]|[:;,]\s+(?:and|or))\s+(\((?:[ivx]+|[a-z]|\d{1,2})\)\s)")
+
+
+_TRAILING_CONNECTOR = re.compile(r"[;,]\s+(?:and|or)$")
+
+
+def _inline_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The enumerated items of a sentence, each whole when short enough, else in windows; none unless two or more."""
+    marks = [match.start(1) for match in _INLINE_ITEM.finditer(text, start, end)]
+    if marks and _ITEM_MARK.match(text, start):
+        marks.insert(0, start)
+    if len(marks) < 2:
+        return []
+    items: list[tuple[int, int]] = []
+    for item_start, item_end in zip(marks, marks[1:] + [end]):
+        item_start, item_end = strip_span(text, item_start, item_end)
+        if (connector := _TRAILING_CONNECTOR.search(text, item_start, item_end)) is not None:
+            item_end = connector.start() + 1
+        if len(text[item_start:item_end].split()) <= _LONG_SENTENCE_WORDS:
+            items.append((item_start, item_end))
+        else:
+            items.extend(_windows(text, item_start, item_end))
+    return items
 
 
 def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -760,3 +760,24 @@ def test_a_sentence_that_points_back_is_offered_with_the_sentence_before_it():
     question = "Where in the civil service is the White House Liaison position placed?"
     answer = answerer.answer(question, [chunk], bag_of_words([question])[0], threshold=0.0)
     assert "Schedule C" in answer.answer and "White House Liaison" in answer.answer
+
+
+def test_a_long_sentence_that_enumerates_items_is_offered_item_by_item():
+    from assistant.extractive import _answer_units
+
+    text = ("It is the policy of my Administration to support the responsible growth of digital assets across all "
+            "sectors of the economy, including by: (i) protecting the ability of citizens to use open public blockchain "
+            "networks without persecution, including the ability to develop software; and (ii) taking measures to protect "
+            "Americans from the risks of Central Bank Digital Currencies, which threaten the stability of the financial "
+            "system, including by prohibiting the issuance of a CBDC within the jurisdiction of the United States. "
+            "Agencies shall cite subsection (a) of this section and (b) of section 2 in every report, which shall be sent "
+            "within 30 days of the date of this order to the Director, who shall compile the reports into one summary "
+            "for the President and publish the summary, except for classified parts, on the website of the Office.")
+    second = text.index("(ii) taking")
+    units = [text[s:e] for s, e in _answer_units(text, 0, text.index(" Agencies"))]
+    assert units[0].startswith("It is the policy") and len(units[0].split()) <= 30  # the opening window
+    assert units[1].startswith("(i) protecting") and units[1].endswith("develop software;")  # no trailing "and"
+    assert units[2] == text[second : text.index(" Agencies")]  # the whole item, not a window cut mid-clause
+    # a cited section is no item: the sentence is cut into windows
+    cited = text.index("Agencies")
+    assert all(not u.startswith("(b) of section") for u in (text[s:e] for s, e in _answer_units(text, cited, len(text))))
