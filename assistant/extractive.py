@@ -258,7 +258,7 @@ class ExtractiveConfig:
     # (scored against the part alone), if that scores ≥ part_keep_ratio·best; another document only when it answers
     # the part better by part_new_source_margin; such answers may run to multi_part_max_words
     part_keep_ratio: float = 0.7
-    multi_part_max_words: int = 100
+    multi_part_max_words: int = 110
     part_new_source_margin: float = 0.1
     refusal_threshold: float = 0.45
 
