@@ -571,7 +571,8 @@ class ExtractiveAnswerer:
                     return refusal(question, chunks, f"{orders} says nothing about {topic.words}.")
         # a question that names two documents ("the Jenner & Block and WilmerHale orders") is answered from both
         named = titles_named(question, pool)
-        named = named if len(named) > 1 else []
+        # … or by two dates ("the February 1 order … the February 3 follow-up")
+        named = named if len(named) > 1 else dates_named(question, pool)
         candidates = self.score(question, query_vector, pool, context_terms, earlier_question, named, earlier_answer)
         chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))), question_parts(question),
                              named)
@@ -694,6 +695,21 @@ def titles_named(question: str, candidates: Sequence[Candidate]) -> list[str]:
               for source, title in {c.chunk.source: c.chunk.title for c in candidates}.items()}
     counts = Counter(term for terms in titles.values() for term in terms)
     return [source for source, terms in titles.items() if any(counts[term] == 1 for term in terms)]
+
+
+def dates_named(question: str, candidates: Sequence[Candidate]) -> list[str]:
+    """The documents a question names by two or more dates, the best ranked of each date ("the February 1 Canada
+    order … the February 3 follow-up"); none when fewer than two documents are named so."""
+    mentions = date_mentions(question)
+    if len(mentions) < 2:
+        return []
+    by_rank = sorted(candidates, key=lambda c: c.chunk_rank)
+    named: list[str] = []
+    for mention in mentions:
+        source = next((c.chunk.source for c in by_rank if mention.names(c.chunk.date)), None)
+        if source is not None and source not in named:
+            named.append(source)
+    return named if len(named) > 1 else []
 
 
 def section_titles(text: str) -> Callable[[int], str]:

@@ -781,3 +781,21 @@ def test_a_long_sentence_that_enumerates_items_is_offered_item_by_item():
     # a cited section is no item: the sentence is cut into windows
     cited = text.index("Agencies")
     assert all(not u.startswith("(b) of section") for u in (text[s:e] for s, e in _answer_units(text, cited, len(text))))
+
+
+def test_a_question_that_names_two_documents_by_date_quotes_both():
+    texts = {"feb1.md": "Sec. 2. Duties. An additional duty of 25 percent applies to goods of Canada.",
+             "feb3.md": "Sec. 2. Pause. The duties on goods of Canada shall be paused until March 4, 2025.",
+             "mar2.md": "Sec. 2. Duties. The duties on goods of Canada shall be amended as set out below."}
+    dates = {"feb1.md": "2025-02-01", "feb3.md": "2025-02-03", "mar2.md": "2025-03-02"}
+    config = ExtractiveConfig(keep_ratio=1.0, part_keep_ratio=0.3)  # only the rule under test adds a sentence
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=texts.get, idf=uniform_idf, config=config)
+    chunks = [RetrievedChunk(chunk_id=source, source=source, title="Duties on Canada", text=texts[source], start=0,
+                             end=len(texts[source]), date=dates[source]) for source in ("feb1.md", "mar2.md", "feb3.md")]
+
+    def cited(question: str) -> list[str]:
+        return [c.source for c in answer_to(answerer, question, chunks).citations]
+
+    assert set(cited("What duty did the February 1 order set on goods of Canada, and until when did the February 3 "
+                     "order pause it?")) == {"feb1.md", "feb3.md"}
+    assert len(cited("What duty did the February 1 order set on goods of Canada?")) == 1
