@@ -238,7 +238,7 @@ class ExtractiveConfig:
     # a follow-up is not answered by what the user was just told: a sentence with repeat_share of its terms in the
     # earlier answer loses repeat_penalty
     repeat_share: float = 0.6
-    repeat_penalty: float = 0.15
+    repeat_penalty: float = 0.2
     dense_candidates: int = 6
     typed_candidates: int = 1  # more to embed when none of the few states the kind of fact asked for
     embed_words: int = 40
