@@ -591,6 +591,12 @@ class ExtractiveAnswerer:
         if absent:
             return refusal(question, chunks, f"No ingested document is {absent[0]}, and the passages that cite it do "
                                              "not answer this.")
+        date, dated = dated_documents(question, pool)
+        if chunks and chunks[0].source in dated and not any(c.chunk.source in dated for c in chosen):
+            # "the February 5 amendment", when retrieval finds it first, is answered by that order, not by a
+            # look-alike of another date; a date misremembered ("the January 20 order" for a March one) is not
+            titles = " and ".join(dict.fromkeys(title.split(":")[0] for title in dated.values()))
+            return refusal(question, chunks, f"The passages of {titles}, the order of {date}, do not answer this.")
 
         citations, parts = [], []
         for n, (candidate, start, end, quote) in enumerate(self._quotes(chosen, chunks), start=1):
@@ -710,6 +716,23 @@ def dates_named(question: str, candidates: Sequence[Candidate]) -> list[str]:
         if source is not None and source not in named:
             named.append(source)
     return named if len(named) > 1 else []
+
+
+# a date that names an order ("the February 5 amendment", "the March 25 election integrity order", "the order of
+# March 6"), not a date the question asks about ("goods entered after March 7")
+_ORDER_DATE = re.compile(r"\b(?:" + MONTHS + r")\s+\d{1,2}(?:,?\s+\d{4})?(?=\s+(?:[\w'’-]+\s+){0,5}?"
+                         r"(?:order|amendment|proclamation|memorandum|extension)s?\b)"
+                         r"|(?<=order of )(?:" + MONTHS + r")\s+\d{1,2}(?:,?\s+\d{4})?", re.I)
+
+
+def dated_documents(question: str, candidates: Sequence[Candidate]) -> tuple[str, dict[str, str]]:
+    """The one date by which a question names an order, as written, and the candidate documents of that date
+    (source: title); none when it names no order by date, or several."""
+    matches = list(_ORDER_DATE.finditer(question))
+    mentions = [mention for match in matches for mention in date_mentions(match[0])]
+    if len({(m.month, m.day, m.year) for m in mentions}) != 1:
+        return "", {}
+    return matches[0][0], {c.chunk.source: c.chunk.title for c in candidates if mentions[0].names(c.chunk.date)}
 
 
 def section_titles(text: str) -> Callable[[int], str]:

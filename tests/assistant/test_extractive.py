@@ -799,3 +799,22 @@ def test_a_question_that_names_two_documents_by_date_quotes_both():
     assert set(cited("What duty did the February 1 order set on goods of Canada, and until when did the February 3 "
                      "order pause it?")) == {"feb1.md", "feb3.md"}
     assert len(cited("What duty did the February 1 order set on goods of Canada?")) == 1
+
+
+def test_a_question_about_the_order_of_a_date_is_not_answered_from_an_order_of_another_date():
+    texts = {"feb5.md": "Sec. 2. De minimis. Duty-free de minimis treatment shall not be available for these goods.",
+             "apr9.md": "Sec. 2. Rates. The tariff rate on goods of China shall rise from 90 percent to 120 percent."}
+    dates = {"feb5.md": "2025-02-05", "apr9.md": "2025-04-09"}
+    titles = {"feb5.md": "Executive Order 14200: Amendment to Duties", "apr9.md": "Executive Order 14266: Rates"}
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=texts.get, idf=uniform_idf)
+    chunks = [RetrievedChunk(chunk_id=source, source=source, title=titles[source], text=texts[source], start=0,
+                             end=len(texts[source]), date=dates[source]) for source in ("feb5.md", "apr9.md")]
+
+    question = "What tariff rate on goods of China did the February 5 amendment set?"
+    refused = answer_to(answerer, question, chunks)
+    assert refused.refused and "Executive Order 14200, the order of February 5" in refused.answer
+    # a date misremembered: retrieval found the order that answers first
+    assert not answer_to(answerer, question, chunks[::-1]).refused
+    # the order of that date answers; a date the question asks about names no order
+    assert not answer_to(answerer, "What tariff rate on goods of China did the April 9 order set?", chunks).refused
+    assert not answer_to(answerer, "What tariff rate on goods of China applies after February 5?", chunks).refused
