@@ -99,6 +99,12 @@ def _not_a_count(text: str, match: re.Match) -> bool:
 
 
 _ASKS_COUNTRIES = r"(which|what) (\S+ )?(countries|country|nations|nation)\b"
+_ASKS_STATES = r"(which|what) (U\.S\. |US |American )?states\b"
+_US_STATES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois"
+              "|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|Mississippi|Missouri"
+              "|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|North Carolina|North Dakota|Ohio"
+              "|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont"
+              "|Virginia|Washington|West Virginia|Wisconsin|Wyoming|District of Columbia")
 _ASKS_MONEY = (r"how much (\S+\s){0,3}?(money|funding|funds|capital)\b|how much\b.{0,60}\b(cost|costs|spend|spends|spent|save|saves"
                r"|saved|pay|pays|paid)\b|what is the (\S+\s){0,2}?(cost|price)\b|(what|which) (\S+\s){0,3}?(monetary|dollar amount"
                r"|penalty|penalties|fine|fines)\b")
@@ -119,6 +125,7 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
     ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff|cost|price|budget)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
     ("country", re.compile(r"\b" + _ASKS_COUNTRIES, re.I), _CountryName()),
+    ("State", re.compile(r"\b" + _ASKS_STATES, re.I), re.compile(r"\b(" + _US_STATES + r")\b")),
     # "how big is the council?" asks for a count of members as much as for an amount
     ("number", re.compile(r"\b(how many|what number|number of|how (large|big))\b", re.I),
      # not a part of a dotted number ("10 C.F.R. 430.2", "9903.01.63")
@@ -132,6 +139,7 @@ _REQUIRED_OPENINGS: dict[str, re.Pattern] = {
     "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share|cost|price)s?)\b", re.I),
     "number": re.compile(r"how many\b", re.I),
     "country": re.compile(_ASKS_COUNTRIES, re.I),
+    "State": re.compile(_ASKS_STATES, re.I),
 }
 _LEAD_IN = re.compile(r"^\W*((and|so|but|then|also|ok|okay)\b[\s,]*)*", re.I)
 _WINDOW_WORDS = 30

@@ -242,6 +242,10 @@ VETTING = ("Sec. 2. Vetting. The Secretary of State shall identify countries thr
     # the United States is named by every order and does not count
     ("country", "Which countries ended up under a full suspension after the vetting review?", VETTING,
      "Admissions of nationals of Chad and the Republic of Yemen shall be suspended in full.", "Chad"),
+    # "States" in general names no State
+    ("State", "Which U.S. states count mail ballots that arrive after Election Day?",
+     "Sec. 1. Ballots. Numerous States count mail ballots received after Election Day.",
+     "Ohio and Texas count mail ballots that arrive after Election Day.", "Ohio"),
 ])
 def test_a_question_that_asks_for_a_kind_of_fact_is_refused_when_the_passages_do_not_state_one(kind, question, text,
                                                                                                 stated, fact):
