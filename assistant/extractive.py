@@ -83,17 +83,22 @@ def _cited(text: str, match: re.Match) -> bool:
 
 
 _UNIT_AFTER = re.compile(r"\s*(-\s*)?(day|days|month|months|year|years|week|weeks|hours?|percent|%)\b", re.I)
-_NUMBERING_BEFORE = re.compile(r"\b(section|sec\.|subsection|chapter|title|part|order|proclamation|no\.|" + MONTHS
+_NUMBERING_BEFORE = re.compile(r"\b(sections?|sec\.|subsections?|chapter|title|part|order|proclamation|no\.|" + MONTHS
                                + r"|U\.S\.C\.|C\.F\.R\.|Reg\s*\.|Stat\.|Law|L\.)\s+$", re.I)
 # the title number of a citation: "16 U.S.C. 1536", "10 C.F.R. 430.2", "86 Fed. Reg. 71797", "119 Stat. 594"
 _CITATION_AFTER = re.compile(r"\s+(U\.S\.C|C\.F\.R|Fed|Stat|CFR|USC)\b", re.I)
 
 
+# a clock time ("12:01 a.m.") or a provision's number ("215(a)", "1182(f)")
+_CLOCK = re.compile(r":\d\d|\([a-z0-9]{1,4}\)")
+
+
 def _not_a_count(text: str, match: re.Match) -> bool:
-    """A number that counts nothing: a time ("30 days"), a share, a year, a date's day, the number of a section,
+    """A number that counts nothing: a time ("30 days", "12:01 a.m."), a provision ("215(a)", "(2)"), a share, a year, a date's day, the number of a section,
     order or proclamation, or a number of a legal citation ("16 U.S.C. 1536"), which do not answer "how many
     bitcoins?"."""
     return (re.fullmatch(r"(19|20)\d\d", match[0]) is not None or _UNIT_AFTER.match(text, match.end()) is not None
+            or _CLOCK.match(text, match.end()) is not None or text[max(0, match.start() - 1) : match.start()] in (":", "(")
             or _CITATION_AFTER.match(text, match.end()) is not None
             or _NUMBERING_BEFORE.search(text[max(0, match.start() - 40) : match.start()]) is not None)
 
@@ -127,7 +132,7 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
     ("country", re.compile(r"\b" + _ASKS_COUNTRIES, re.I), _CountryName()),
     ("State", re.compile(r"\b" + _ASKS_STATES, re.I), re.compile(r"\b(" + _US_STATES + r")\b")),
     # "how big is the council?" asks for a count of members as much as for an amount
-    ("number", re.compile(r"\b(how many|what number|number of|how (large|big))\b", re.I),
+    ("number", re.compile(r"\b(how many|what number|number of|how (large|big)|(what|which) (\S+\s){0,4}?(ceiling|cap|quota)s?)\b", re.I),
      # not a part of a dotted number ("10 C.F.R. 430.2", "9903.01.63")
      _Matches(re.compile(r"(?<![\d.])\b\d+\b(?!\.\d)|\b(" + _NUMBER_WORDS + r")\b", re.I), _not_a_count)),
 ]
@@ -137,10 +142,13 @@ _REQUIRED_OPENINGS: dict[str, re.Pattern] = {
     "period": re.compile(r"(how long|how many (days|months|years|weeks|hours)|how (soon|quickly|fast|often|frequently)|within what|by when)\b", re.I),
     "date": re.compile(r"(when|(on|from|as of|since) when|((on|by|from|before|until) )?(what|which) date)\b", re.I),
     "amount": re.compile(r"(how much|(what|which) (\S+\s){0,5}?(rate|percentage|share|cost|price)s?)\b", re.I),
-    "number": re.compile(r"how many\b", re.I),
+    "number": re.compile(r"(how many|(what|which) (\S+\s){0,4}?(ceiling|cap|quota)s?)\b", re.I),
     "country": re.compile(_ASKS_COUNTRIES, re.I),
     "State": re.compile(_ASKS_STATES, re.I),
 }
+# what the Federal Register prints around an order, never an answer: "[FR Doc. 2025-02011 Filed 1-29-25; 8:45 am]
+# Billing code 3395-F4-P", "Trump.EPS THE WHITE HOUSE, January 20, 2025."
+_PUBLICATION_LINE = re.compile(r"\bBilling code\b|\[FR Doc\.|\bFiled \d{1,2}-\d{1,2}-\d{2}\b|\.EPS\b|\bTHE WHITE HOUSE,")
 _LEAD_IN = re.compile(r"^\W*((and|so|but|then|also|ok|okay)\b[\s,]*)*", re.I)
 _WINDOW_WORDS = 30
 
@@ -360,7 +368,7 @@ class ExtractiveAnswerer:
                 s, e = strip_span(text, s, e)
                 quote = text[s:e]
                 shown = display_text(quote)
-                if len(shown.split()) < 4:
+                if len(shown.split()) < 4 or _PUBLICATION_LINE.search(shown):
                     continue
                 # the terms count an abbreviation's long form too; the sentence is embedded as written
                 spelled = spell_out(shown, defined)

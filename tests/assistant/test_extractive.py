@@ -275,6 +275,27 @@ def test_how_big_asks_for_a_count_and_which_nationals_for_no_country():
     assert not answer_to(answerer, "Which nationals does the vetting review concern?", [chunk]).refused
 
 
+@pytest.mark.parametrize("sentence, counts", [
+    ("The suspension shall take effect at 12:01 a.m. eastern standard time.", False),
+    ("Entry is suspended under sections 212(f) and 215(a) of the INA and 8 U.S.C. 1522(a)(2).", False),
+    ("The program shall admit no more than 125,000 refugees.", True),
+])
+def test_a_clock_time_or_a_provision_is_no_count(sentence, counts):
+    from assistant.extractive import _wanted
+
+    assert any(kind.search(sentence) for kind in _wanted("How many refugees may be admitted?")) is counts
+    # a ceiling, a cap or a quota is a count too
+    assert any(kind.search(sentence) for kind in _wanted("What is the refugee admissions ceiling?")) is counts
+
+
+def test_what_the_federal_register_prints_around_an_order_is_never_quoted():
+    text = ("Sec. 5. Ceiling. The program shall admit no more than 125,000 refugees.\n\n"
+            "Trump.EPS THE WHITE HOUSE, January 20, 2025.\n\n"
+            "[FR Doc. 2025-02011 Filed 1-29-25; 8:45 am] Billing code 3395-F4-P\n")
+    chunk, answerer = one_document(text, "Order", "fr.md")
+    assert [c.text for c in answerer.candidates([chunk])] == ["The program shall admit no more than 125,000 refugees."]
+
+
 NON_STACKING = (
     "Sec. 2. Applicability. This order shall apply only to tariffs imposed through the following actions:\n\n"
     "(a) Proclamation 10908 of March 26, 2025 (Adjusting Imports of Automobiles and Automobile Parts);\n\n"
