@@ -491,7 +491,11 @@ class ExtractiveAnswerer:
         best = ranked[0]
         chosen = [best]
         if wanted and not any(e.search(best.text) for e in wanted):
-            typed = next((c for c in ranked[1:] if any(e.search(c.text) for e in wanted)), None)
+            # from the best sentence's document (or another the question names): a look-alike order's date or
+            # amount is not the one asked for
+            sources = {best.chunk.source, *named}
+            typed = next((c for c in ranked[1:] if c.chunk.source in sources and any(e.search(c.text) for e in wanted)),
+                         None)
             if typed is not None and typed.score >= self.config.typed_keep_ratio * best.score:
                 chosen.append(typed)
         words = sum(c.words for c in chosen)

@@ -843,3 +843,20 @@ def test_a_question_about_the_order_of_a_date_is_not_answered_from_an_order_of_a
     # the order of that date answers; a date the question asks about names no order
     assert not answer_to(answerer, "What tariff rate on goods of China did the April 9 order set?", chunks).refused
     assert not answer_to(answerer, "What tariff rate on goods of China applies after February 5?", chunks).refused
+
+
+def test_the_date_of_a_look_alike_order_does_not_answer_when():
+    texts = {"dc.md": "Sec. 2. Task Force. The Safe and Beautiful Task Force is hereby established by this order.",
+             "fifa.md": "Sec. 3. Task Force. The FIFA Task Force shall terminate on December 31, 2026."}
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=texts.get, idf=uniform_idf,
+                                  config=ExtractiveConfig(typed_keep_ratio=0.1, keep_ratio=1.0))
+    chunks = [RetrievedChunk(chunk_id=source, source=source, title="Task Force", text=texts[source], start=0,
+                             end=len(texts[source])) for source in texts]
+    refused = answer_to(answerer, "When is the Safe and Beautiful Task Force scheduled to terminate?", chunks)
+    assert refused.refused and "do not state the date asked for" in refused.answer
+    # the best sentence's own order may state it
+    texts["dc.md"] += " The Safe and Beautiful Task Force shall terminate on January 20, 2027."
+    chunks[0] = RetrievedChunk(chunk_id="dc2", source="dc.md", title="Task Force", text=texts["dc.md"], start=0,
+                               end=len(texts["dc.md"]))
+    answer = answer_to(answerer, "When is the Safe and Beautiful Task Force scheduled to terminate?", chunks)
+    assert not answer.refused and "January 20, 2027" in answer.answer
