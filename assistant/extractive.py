@@ -124,6 +124,10 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
                          r"|\b(\d+|" + _NUMBER_WORDS + r")\s+(days?|months?|years?|weeks?)\s+(after|from|following)\b"
                          r"|\bwithin\s+(\d+|" + _NUMBER_WORDS + r")\s+(days?|months?|years?|weeks?)\b"
                          r"|\beffective\s+(immediately|upon)\b", re.I), _cited)),
+    # "when does it take effect / start to apply", "from when": the sentence that says when it is effective
+    ("start", re.compile(r"\b((take|takes|took) effect|(start|starts|begin|begins) to apply|(become|becomes) effective"
+                         r"|go(es)? into effect|come(s)? into force|from when|apply from|kick(s)? in)\b", re.I),
+     re.compile(r"\b(effective|take(s)? effect|on or after)\b", re.I)),
     # "how much money / funding", "how much does it cost / spend / save", "what penalty": a sum of money
     ("sum of money", re.compile(_ASKS_MONEY, re.I),
      re.compile(r"\$\s?\d|\b\d[\d,.]*\s+((million|billion|trillion)\s+)?dollars\b", re.I)),
@@ -1034,7 +1038,11 @@ def asked_topic(question: str) -> _Topic | None:
 def _wanted(question: str) -> list[re.Pattern | _Topic]:
     """Patterns of the kind of fact the question asks for (a period, a date, an amount, a count, a topic)."""
     topic = asked_topic(question)
-    return [entity for _, asked, entity in _ANSWER_TYPES if asked.search(question)] + ([topic] if topic else [])
+    kinds = {name: entity for name, asked, entity in _ANSWER_TYPES if asked.search(question)}
+    if "start" in kinds:
+        # "when does it take effect" is answered by the sentence that says it is effective, not by any date
+        kinds.pop("date", None)
+    return list(kinds.values()) + ([topic] if topic else [])
 
 
 def _required(question: str) -> list[tuple[str, re.Pattern | _Topic]]:

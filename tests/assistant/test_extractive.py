@@ -649,9 +649,9 @@ def test_a_question_that_names_a_document_by_its_title_reads_its_sentences():
 
 
 def test_a_date_that_names_a_cited_order_does_not_answer_when():
-    from assistant.extractive import _wanted
+    from assistant.extractive import _required
 
-    (date,) = _wanted("From when do the new rates apply?")
+    ((_, date),) = _required("From when do the new rates apply?")
     assert date.search("as amended by Executive Order 14231 of March 2, 2025 (Amendment to Duties).") is None
     assert date.search("Proclamation 10908 of March 26, 2025 applies.") is None
     assert date.search("as modified by the Executive Order dated April 8, 2025, from 90 percent") is None
@@ -738,9 +738,18 @@ def test_a_follow_up_keeps_the_date_its_earlier_question_named():
     assert best(question.replace("heads", "heads under the March 25 order"), earlier) == "b.md"
 
 
+def test_when_something_takes_effect_is_answered_by_the_sentence_that_says_it_is_effective():
+    text = ("Sec. 5. Certification. Within 30 days of the end of each probationary period, the agency head shall apply "
+            "the certification. Sec. 9. Effective Date. This order is effective immediately, except that the "
+            "requirements of section 5 shall become effective 90 days from the date of this order.")
+    chunk, answerer = one_document(text, "Probation", "p.md")
+    answer = answer_to(answerer, "When does the certification requirement start to apply?", [chunk])
+    assert "shall become effective 90 days" in answer.answer
+
+
 def test_a_follow_up_is_not_answered_by_the_sentence_just_quoted():
     text = ("Sec. 2. Rule. The Secretary shall publish a notice rescinding the showerhead rule of December 20, 2021. "
-            "The rescission shall be effective 30 days from the date of publication of the notice.")
+            "The rescission shall apply 30 days from the date of publication of the notice.")
     chunk, answerer = one_document(text, "Showerheads", "s.md")
     question = "When does that rescission take effect?"
     told = "The Secretary shall publish a notice rescinding the showerhead rule of December 20, 2021. [1]"
@@ -752,7 +761,7 @@ def test_a_follow_up_is_not_answered_by_the_sentence_just_quoted():
 
     assert answer().startswith("The Secretary shall publish")
     assert answer(earlier_answer=told) == (
-        "The rescission shall be effective 30 days from the date of publication of the notice. [1]")
+        "The rescission shall apply 30 days from the date of publication of the notice. [1]")
 
 
 def test_an_order_named_by_number_that_no_document_is_must_be_mentioned_by_the_answer():
