@@ -136,7 +136,7 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
     ("country", re.compile(r"\b" + _ASKS_COUNTRIES, re.I), _CountryName()),
     ("State", re.compile(r"\b" + _ASKS_STATES, re.I), re.compile(r"\b(" + _US_STATES + r")\b")),
     # "how big is the council?" asks for a count of members as much as for an amount
-    ("number", re.compile(r"\b(how many|what number|number of|how (large|big)|(what|which) (\S+\s){0,4}?(ceiling|cap|quota)s?)\b", re.I),
+    ("number", re.compile(r"\b(how many|what number|number of|how (large|big)|(what|which) (\S+\s){0,4}?(ceiling|cap|quota|target|goal)s?)\b", re.I),
      # not a part of a dotted number ("10 C.F.R. 430.2", "9903.01.63")
      _Matches(re.compile(r"(?<![\d.])\b\d+\b(?!\.\d)|\b(" + _NUMBER_WORDS + r")\b", re.I), _not_a_count)),
 ]

@@ -284,8 +284,9 @@ def test_a_clock_time_or_a_provision_is_no_count(sentence, counts):
     from assistant.extractive import _wanted
 
     assert any(kind.search(sentence) for kind in _wanted("How many refugees may be admitted?")) is counts
-    # a ceiling, a cap or a quota is a count too
+    # a ceiling, a cap, a quota or a target is a count too
     assert any(kind.search(sentence) for kind in _wanted("What is the refugee admissions ceiling?")) is counts
+    assert any(kind.search(sentence) for kind in _wanted("What admissions target does the order set?")) is counts
 
 
 def test_what_the_federal_register_prints_around_an_order_is_never_quoted():
