@@ -89,16 +89,17 @@ _NUMBERING_BEFORE = re.compile(r"\b(sections?|sec\.|subsections?|chapter|title|p
 _CITATION_AFTER = re.compile(r"\s+(U\.S\.C|C\.F\.R|Fed|Stat|CFR|USC)\b", re.I)
 
 
-# a clock time ("12:01 a.m.") or a provision's number ("215(a)", "1182(f)")
-_CLOCK = re.compile(r":\d\d|\([a-z0-9]{1,4}\)")
+# after a number: a clock time's minutes ("12:01 a.m.") or a provision's letter ("215(a)", "1182(f)")
+_CLOCK_OR_PROVISION = re.compile(r":\d\d|\([a-z0-9]{1,4}\)")
 
 
 def _not_a_count(text: str, match: re.Match) -> bool:
-    """A number that counts nothing: a time ("30 days", "12:01 a.m."), a provision ("215(a)", "(2)"), a share, a year, a date's day, the number of a section,
-    order or proclamation, or a number of a legal citation ("16 U.S.C. 1536"), which do not answer "how many
-    bitcoins?"."""
+    """A number that counts nothing: a time ("30 days", "12:01 a.m."), a provision ("215(a)", "(2)"), a share, a
+    year, a date's day, the number of a section, order or proclamation, or a number of a legal citation ("16 U.S.C.
+    1536"), which do not answer "how many bitcoins?"."""
     return (re.fullmatch(r"(19|20)\d\d", match[0]) is not None or _UNIT_AFTER.match(text, match.end()) is not None
-            or _CLOCK.match(text, match.end()) is not None or text[max(0, match.start() - 1) : match.start()] in (":", "(")
+            or _CLOCK_OR_PROVISION.match(text, match.end()) is not None
+            or text[max(0, match.start() - 1) : match.start()] in (":", "(")
             or _CITATION_AFTER.match(text, match.end()) is not None
             or _NUMBERING_BEFORE.search(text[max(0, match.start() - 40) : match.start()]) is not None)
 
