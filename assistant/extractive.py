@@ -128,7 +128,9 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
     # "when does it take effect / start to apply", "from when": the sentence that says when it is effective
     ("start", re.compile(r"\b((take|takes|took) effect|(start|starts|begin|begins) to apply|(become|becomes) effective"
                          r"|go(es)? into effect|come(s)? into force|from when|apply from|kick(s)? in)\b", re.I),
-     re.compile(r"\b(effective|take(s)? effect|on or after)\b", re.I)),
+     # not "if this action is not effective in resolving …"
+     re.compile(r"\b(effective (immediately|on|upon|as of|with respect|at|for|beginning|from|\d)"
+                r"|(be|is|are|become|becomes) effective|take(s)? effect|on or after)\b", re.I)),
     # "how much money / funding", "how much does it cost / spend / save", "what penalty": a sum of money
     ("sum of money", re.compile(_ASKS_MONEY, re.I),
      re.compile(r"\$\s?\d|\b\d[\d,.]*\s+((million|billion|trillion)\s+)?dollars\b", re.I)),

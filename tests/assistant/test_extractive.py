@@ -746,6 +746,11 @@ def test_when_something_takes_effect_is_answered_by_the_sentence_that_says_it_is
     chunk, answerer = one_document(text, "Probation", "p.md")
     answer = answer_to(answerer, "When does the certification requirement start to apply?", [chunk])
     assert "shall become effective 90 days" in answer.answer
+    from assistant.extractive import _wanted
+
+    (start,) = _wanted("When does the certification requirement take effect?")
+    assert start.search("Such rates of duty shall apply to goods entered on or after 12:01 a.m. on April 5, 2025")
+    assert start.search("if this action is not effective in resolving the emergency") is None
 
 
 def test_a_follow_up_is_not_answered_by_the_sentence_just_quoted():
