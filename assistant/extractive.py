@@ -498,9 +498,9 @@ class ExtractiveAnswerer:
         best = ranked[0]
         chosen = [best]
         if wanted and not any(e.search(best.text) for e in wanted):
-            # from the best sentence's document (or another the question names): a look-alike order's date or
-            # amount is not the one asked for
-            sources = {best.chunk.source, *named}
+            # from the best sentence's document, the first one retrieved, or another the question names: a look-alike
+            # order's date or amount is not the one asked for
+            sources = {best.chunk.source, *named, *(c.chunk.source for c in ranked if c.chunk_rank == 0)}
             typed = next((c for c in ranked[1:] if c.chunk.source in sources and any(e.search(c.text) for e in wanted)),
                          None)
             if typed is not None and typed.score >= self.config.typed_keep_ratio * best.score:

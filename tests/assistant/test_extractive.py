@@ -869,6 +869,10 @@ def test_the_date_of_a_look_alike_order_does_not_answer_when():
                              end=len(texts[source])) for source in texts]
     refused = answer_to(answerer, "When is the Safe and Beautiful Task Force scheduled to terminate?", chunks)
     assert refused.refused and "do not state the date asked for" in refused.answer
+    # the order retrieved first may state it ("And how long does the enforcement delay last?" is answered by the
+    # order the conversation is about even when its extension scores best)
+    assert not answer_to(answerer, "When is the Safe and Beautiful Task Force scheduled to terminate?",
+                         chunks[::-1]).refused
     # the best sentence's own order may state it
     texts["dc.md"] += " The Safe and Beautiful Task Force shall terminate on January 20, 2027."
     chunks[0] = RetrievedChunk(chunk_id="dc2", source="dc.md", title="Task Force", text=texts["dc.md"], start=0,
