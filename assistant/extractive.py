@@ -11,7 +11,7 @@ import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Callable, Generic, Sequence, TypeVar
+from typing import Callable, Generic, Iterable, Sequence, TypeVar
 
 import numpy as np
 
@@ -594,8 +594,7 @@ class ExtractiveAnswerer:
             if numbered:
                 pool = [c for c in pool if c.chunk.source in numbered]
                 if not any(topic.search(c.text) for c in pool):
-                    orders = " and ".join(title.split(":")[0] for title in dict.fromkeys(numbered.values()))
-                    return refusal(question, chunks, f"{orders} says nothing about {topic.words}.")
+                    return refusal(question, chunks, f"{order_names(numbered.values())} says nothing about {topic.words}.")
         # a question that names two documents ("the Jenner & Block and WilmerHale orders") is answered from both
         named = titles_named(question, pool)
         # … or by two dates ("the February 1 order … the February 3 follow-up")
@@ -622,8 +621,8 @@ class ExtractiveAnswerer:
         if chunks and chunks[0].source in dated and not any(c.chunk.source in dated for c in chosen):
             # "the February 5 amendment", when retrieval finds it first, is answered by that order, not by a
             # look-alike of another date; a date misremembered ("the January 20 order" for a March one) is not
-            titles = " and ".join(dict.fromkeys(title.split(":")[0] for title in dated.values()))
-            return refusal(question, chunks, f"The passages of {titles}, the order of {date}, do not answer this.")
+            return refusal(question, chunks,
+                           f"The passages of {order_names(dated.values())}, the order of {date}, do not answer this.")
 
         citations, parts = [], []
         for n, (candidate, start, end, quote) in enumerate(self._quotes(chosen, chunks), start=1):
@@ -728,6 +727,11 @@ def titles_named(question: str, candidates: Sequence[Candidate]) -> list[str]:
               for source, title in {c.chunk.source: c.chunk.title for c in candidates}.items()}
     counts = Counter(term for terms in titles.values() for term in terms)
     return [source for source, terms in titles.items() if any(counts[term] == 1 for term in terms)]
+
+
+def order_names(titles: Iterable[str]) -> str:
+    """Orders as a refusal names them: "Executive Order 14200 and Executive Order 14201", from their titles."""
+    return " and ".join(dict.fromkeys(title.split(":")[0] for title in titles))
 
 
 def dates_named(question: str, candidates: Sequence[Candidate]) -> list[str]:
