@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
@@ -16,8 +17,12 @@ from ingest.catalog import Catalog, DocumentInfo
 
 if TYPE_CHECKING:
     from ingest.pipeline import FileFailure, IngestReport, Ingestor
+    from vectorstore.hits import RetrievedChunk
 
 CATALOG_FILE = "catalog.sqlite3"
+# a document found by one part of a question alone is read when one of its passages is at least this similar to the
+# whole question, relative to the best passage the whole question found (tuned on the dev and held-out questions)
+PART_MIN_SIMILARITY = 0.75
 log = logging.getLogger(__name__)
 
 
@@ -236,8 +241,10 @@ class Assistant:
         def extractive() -> Answer:
             passages = top + self.retriever.neighbours(top, result.chunks, self.settings.expand_documents,
                                                        result.named_sources)
-            return self.extractive.answer(question, passages, result.query_vector, query.context_terms,
-                                          earlier_question=query.earlier_question, earlier_answer=query.earlier_answer)
+            part_passages, part_sources = self._parts_retrieved(question, query, passages, result.query_vector)
+            return self.extractive.answer(question, passages + part_passages, result.query_vector, query.context_terms,
+                                          earlier_question=query.earlier_question, earlier_answer=query.earlier_answer,
+                                          part_sources=part_sources)
 
         if use_llm:
             answer = None
@@ -252,6 +259,48 @@ class Assistant:
         answer.retrieved = result.chunks
         answer.standalone_question = query.dense_query if query.is_follow_up else None
         yield answer
+
+    def _parts_retrieved(self, question: str, query, passages: Sequence[RetrievedChunk], query_vector
+                         ) -> tuple[list[RetrievedChunk], dict[str, list[str]]]:
+        """For a question in several parts, the passages that each part, searched alone, finds in documents the
+        whole question did not, and for each part those documents.
+
+        "Which 2025 order revoked the COVID-19 vaccination requirement for federal employees, and how long did the
+        February order on school COVID mandates give the Education Secretary …?" retrieves the February order's
+        passages first; its first part alone finds the January order. A follow-up is searched as a whole: its
+        parts lean on the conversation. The passages keep their similarity to the whole question."""
+        from assistant.extractive import asking_parts
+        from vectorstore.lexical import tokenize
+
+        parts = asking_parts(question)
+        per_part = self.settings.part_passages
+        if query.is_follow_up or not parts or not per_part:
+            return [], {}
+        have = {chunk.source for chunk in passages}
+        found: dict[str, RetrievedChunk] = {}
+        sources: dict[str, list[str]] = {}
+        for part in parts:
+            if len(set(tokenize(part))) < 2:
+                continue
+            new = [c for c in self.retriever.retrieve(part, per_part).chunks[:per_part] if c.source not in have]
+            for chunk in new:
+                found.setdefault(chunk.chunk_id, chunk)
+            if new:
+                sources[part] = list(dict.fromkeys(chunk.source for chunk in new))
+        if not found:
+            return [], {}
+        vectors = self.retriever.stored_vectors(list(found))
+        extra = [replace(chunk, dense_score=float(vectors[cid] @ query_vector) if cid in vectors else None)
+                 for cid, chunk in found.items()]
+        # a part that leans on the rest of the question ("how many years back does it cover?") finds documents
+        # about something else: a document is kept when a passage of it is nearly as close to the whole question
+        floor = PART_MIN_SIMILARITY * max(((chunk.dense_score or 0.0) for chunk in passages), default=0.0)
+        kept = {chunk.source for chunk in extra if (chunk.dense_score or 0.0) >= floor}
+        sources = {part: [s for s in found_in if s in kept] for part, found_in in sources.items()}
+        extra = [chunk for chunk in extra if chunk.source in kept]
+        # such a document is read whole: the part's answer is often a paragraph away from what matched
+        extra += self.retriever.neighbours(extra, extra, len(kept))
+        return extra, {part: s for part, s in sources.items() if s}
 
     def _answer(self, question, turns, query, result, top, use_llm: bool) -> Answer:
         return [e for e in self._answer_events(question, turns, query, result, top, use_llm) if isinstance(e, Answer)][-1]

@@ -11,7 +11,7 @@ import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Callable, Generic, Iterable, Sequence, TypeVar
+from typing import Callable, Generic, Iterable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
@@ -136,6 +136,9 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
      re.compile(r"\$\s?\d|\b\d[\d,.]*\s+((million|billion|trillion)\s+)?dollars\b", re.I)),
     ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff|cost|price|budget)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
+    # "how does it define “female”", "what is the definition of …": the sentence that says what a term means
+    ("definition", re.compile(r"\b(define|defines|defined|definition|definitions|meaning of|what does (the term )?\S+ mean)\b", re.I),
+     re.compile(r"[”\"’]\s*(means|shall mean|refers to|has the meaning)\b", re.I)),
     ("country", re.compile(r"\b" + _ASKS_COUNTRIES, re.I), _CountryName()),
     ("State", re.compile(r"\b" + _ASKS_STATES, re.I), re.compile(r"\b(" + _US_STATES + r")\b")),
     # "how big is the council?" asks for a count of members as much as for an amount
@@ -282,6 +285,8 @@ class ExtractiveConfig:
     # the part better by part_new_source_margin; such answers may run to multi_part_max_words
     part_keep_ratio: float = 0.7
     multi_part_max_words: int = 110
+    # the best sentences, by a part's terms, of each document that retrieval found for that part alone
+    part_candidates: int = 2
     part_new_source_margin: float = 0.1
     refusal_threshold: float = 0.45
 
@@ -387,14 +392,16 @@ class ExtractiveAnswerer:
         return units
 
     def score(self, question: str, query_vector: np.ndarray, candidates: list[Candidate], context_terms: set[str] = frozenset(),
-              earlier_question: str = "", named: Sequence[str] = (), earlier_answer: str = "") -> list[Candidate]:
+              earlier_question: str = "", named: Sequence[str] = (), earlier_answer: str = "",
+              part_sources: Mapping[str, Sequence[str]] | None = None) -> list[Candidate]:
         """Score candidates: a cheap lexical pass for all, then embeddings for the most promising few.
 
         A follow-up that names no date of its own keeps the dates its earlier question named ("the February 19
         order" … "How quickly did the heads of those entities have to report?"), and its sentences that repeat
         `earlier_answer` score less ("When does that rescission take effect?" is not answered by the rescission
         just quoted). The best candidate of each `named` document is fully scored even when it is not among the
-        most promising few.
+        most promising few, and so are the `part_candidates` best of the documents that retrieval found for one
+        part of the question alone (`part_sources`, part → documents), by that part's terms.
 
         Returns the candidates that were fully scored, best first.
         """
@@ -455,6 +462,12 @@ class ExtractiveAnswerer:
         for source in named:
             if not any(c.chunk.source == source for c in shortlist):
                 shortlist += [c for c in ranked if c.chunk.source == source][:1]
+        for part, sources in (part_sources or {}).items():
+            part_terms, kinds = set(tokenize(part)), _wanted(part)
+            found = [c for c in ranked if c.chunk.source in sources and c not in shortlist]
+            found.sort(key=lambda c: (-sum(weights.get(t, 0.0) for t in part_terms & (c.terms | c.context))
+                                      - sum(total for kind in kinds if kind.search(c.text))))
+            shortlist += found[: cfg.part_candidates]
         # an answer that must state a period or an amount can only be chosen if it is scored
         if wanted and not any(kind.search(c.text) for c in shortlist for kind in wanted):
             shortlist += [c for c in ranked[cfg.dense_candidates:]
@@ -486,7 +499,8 @@ class ExtractiveAnswerer:
         return np.vstack([self._cache[t] for t in texts])
 
     def select(self, candidates: list[Candidate], wanted: Sequence[re.Pattern] = (), weights: dict[str, float] | None = None,
-               parts: Sequence[str] = (), named: Sequence[str] = ()) -> list[Candidate]:
+               parts: Sequence[str] = (), named: Sequence[str] = (),
+               part_sources: Mapping[str, Sequence[str]] | None = None) -> list[Candidate]:
         """The best candidate; for a question that names several documents, the best sentence of each one not yet
         quoted; for a question in several parts, the best answer to each part it leaves open; then more that score
         nearly as well or add question terms, up to three in all."""
@@ -517,7 +531,8 @@ class ExtractiveAnswerer:
         for part in parts if len(parts) > 1 else ():
             if len(chosen) >= MAX_SENTENCES:
                 break
-            pick = self._answer_to_part(part, ranked, chosen, weights, best.score, words)
+            pick = self._answer_to_part(part, ranked, chosen, weights, best.score, words,
+                                        (part_sources or {}).get(part, ()))
             if pick is not None:
                 chosen.append(pick)
                 words += pick.words
@@ -540,10 +555,12 @@ class ExtractiveAnswerer:
         return chosen
 
     def _answer_to_part(self, part: str, ranked: list[Candidate], chosen: list[Candidate], weights: dict[str, float],
-                        best_score: float, words: int) -> Candidate | None:
+                        best_score: float, words: int, found_for_part: Sequence[str] = ()) -> Candidate | None:
         """The candidate that best answers one part of the question, when it is not chosen yet.
 
-        Candidates are scored against the part alone (its embedding, its terms, the kind of fact it asks for)."""
+        Candidates are scored against the part alone (its embedding, its terms, the kind of fact it asks for). One
+        from a document that retrieval found for this part alone (`found_for_part`) need not score well against
+        the whole question, which is mostly about the other parts."""
         cfg = self.config
         scored = [c for c in ranked if c.vector is not None]
         if not scored:
@@ -567,7 +584,9 @@ class ExtractiveAnswerer:
                 top = max(same, key=part_score)
         if top in chosen or any(_redundant(top, other) for other in chosen):
             return None
-        if top.score < cfg.part_keep_ratio * best_score or words + top.words > cfg.multi_part_max_words:
+        if top.chunk.source not in found_for_part and top.score < cfg.part_keep_ratio * best_score:
+            return None
+        if words + top.words > cfg.multi_part_max_words:
             return None
         return top
 
@@ -580,6 +599,7 @@ class ExtractiveAnswerer:
         threshold: float | None = None,
         earlier_question: str = "",
         earlier_answer: str = "",
+        part_sources: Mapping[str, Sequence[str]] | None = None,
     ) -> Answer:
         unknown = [term for term in identifiers(question) if not self.mentioned(term)]
         unknown += [name for name in proper_names(question) if not self._name_mentioned(name)]
@@ -599,9 +619,10 @@ class ExtractiveAnswerer:
         named = titles_named(question, pool)
         # … or by two dates ("the February 1 order … the February 3 follow-up")
         named = named if len(named) > 1 else dates_named(question, pool)
-        candidates = self.score(question, query_vector, pool, context_terms, earlier_question, named, earlier_answer)
+        candidates = self.score(question, query_vector, pool, context_terms, earlier_question, named, earlier_answer,
+                                part_sources)
         chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))), question_parts(question),
-                             named)
+                             named, part_sources)
         threshold = self.config.refusal_threshold if threshold is None else threshold
         # "What does EO 14257 say about India?" is answered by what the order says of India, however little
         on_topic = topic is not None and any(topic.search(c.text) for c in chosen)
@@ -880,6 +901,17 @@ def proper_names(question: str) -> list[str]:
 def question_parts(question: str) -> list[str]:
     """The sub-questions of a question that asks several things ("Who must act, how quickly, and from when?")."""
     return [part.strip(" ,?") for part in _PART_BREAK.split(question) if part and part.strip(" ,?")]
+
+
+_ASKS = re.compile(r"\b(what|when|which|who|whom|whose|how|why|where|whether)\b"
+                   r"|^(does|do|did|is|are|was|were|can|give|list|name)\b", re.I)
+
+
+def asking_parts(question: str) -> list[str]:
+    """The parts of a question that each ask something, when there are two or more; "Under the order of April 8,
+    what was the new rate …?" is one question with a qualifier, not two."""
+    parts = [part for part in question_parts(question) if _ASKS.search(part)]
+    return parts if len(parts) > 1 else []
 
 
 _DEFINED_ABBREVIATION = re.compile(r"\(\s*(?:the\s+)?[“\"']?([A-Z][A-Za-z]*[A-Z])(s?)[”\"']?\s*\)")

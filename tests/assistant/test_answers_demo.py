@@ -198,3 +198,16 @@ def test_ask_json_cli_contract(demo_assistant):
     assert {"n", "source", "title", "chunk_id", "quote", "start", "end", "page", "score"} <= set(citation)
     assert citation["n"] == 1 and "[1]" in data["answer"]
     assert all({"source", "chunk_id", "score"} <= set(r) for r in data["retrieved"])
+
+
+def test_each_part_of_a_two_part_question_is_also_searched_alone(demo_assistant):
+    """The whole question finds the FEMA council's order only; its second part, searched alone, finds the order on
+    the Federal Executive Institute, and the answer quotes both."""
+    question = "Who co-chairs the FEMA Review Council, and which agency must eliminate the Federal Executive Institute?"
+    council = "eo2025/01-January/2025-01-24-executive-order-14180.md"
+    institute = "eo2025/02-February/2025-02-10-executive-order-14207.md"
+    whole = demo_assistant.retriever.retrieve(question, demo_assistant.settings.top_k)
+    assert institute not in {c.source for c in whole.chunks[: demo_assistant.settings.top_k]}
+    answer = demo_assistant.ask(question)
+    assert {c.source for c in answer.citations} == {council, institute}
+    assert "Office of Personnel Management" in answer.answer and "Secretary of Defense" in answer.answer

@@ -879,3 +879,22 @@ def test_the_date_of_a_look_alike_order_does_not_answer_when():
                                end=len(texts["dc.md"]))
     answer = answer_to(answerer, "When is the Safe and Beautiful Task Force scheduled to terminate?", chunks)
     assert not answer.refused and "January 20, 2027" in answer.answer
+
+
+def test_only_the_parts_that_ask_something_are_searched_alone():
+    from assistant.extractive import asking_parts
+
+    assert asking_parts("Who co-chairs the council, and which agency must close the institute?") == [
+        "Who co-chairs the council", "which agency must close the institute"]
+    # a qualifier before the question is no question of its own
+    assert asking_parts("Under the order of April 8, what was the new rate on low-value imports?") == []
+    assert asking_parts("What tariffs apply to Canada and Mexico?") == []
+
+
+def test_how_a_term_is_defined_is_answered_by_its_definition():
+    text = ("Sec. 1. Purpose. Female athletes deserve fair and safe competition in school sports. "
+            "Sec. 2. Definitions. (a) “Female” means a person belonging, at conception, to the sex that produces the "
+            "large reproductive cell.")
+    chunk, answerer = one_document(text)
+    best = scored(answerer, "How does the order define female?", [chunk])[0]
+    assert "“Female” means a person" in best.text, best.text
