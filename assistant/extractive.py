@@ -139,6 +139,12 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
     # "how does it define “female”", "what is the definition of …": the sentence that says what a term means
     ("definition", re.compile(r"\b(define|defines|defined|definition|definitions|meaning of|what does (the term )?\S+ mean)\b", re.I),
      re.compile(r"[”\"’]\s*(means|shall mean|refers to|has the meaning)\b", re.I)),
+    # "who must …", "which official is told to …": a sentence in which an official acts or is acted through
+    ("official", re.compile(r"(^|[,;:?.]\s+|\band\s+)(who|whom|whose)\b|\b(which|what) (\S+ ){0,2}?(official|officials|officer|secretary|secretaries|cabinet)\b", re.I),
+     re.compile(r"\b(Secretary|Attorney General|Director|Administrator|Chair|Chairman|Co-Chairs|Chief Executive Officer|"
+                r"Commissioner|Trade Representative|Assistant to the President|Advisor)\b[^.;:]{0,80}?\b(shall|may|must|will)\b"
+                r"|\b(by|to|upon notification by|of) the (Secretary|Attorney General|Director|Administrator|Chief Executive Officer|"
+                r"Commissioner)\b(?!-)")),
     ("country", re.compile(r"\b" + _ASKS_COUNTRIES, re.I), _CountryName()),
     ("State", re.compile(r"\b" + _ASKS_STATES, re.I), re.compile(r"\b(" + _US_STATES + r")\b")),
     # "how big is the council?" asks for a count of members as much as for an amount
@@ -1074,14 +1080,22 @@ def asked_topic(question: str) -> _Topic | None:
     return topic if topic is not None and 0 < len(topic.terms) <= 4 else None
 
 
-def _wanted(question: str) -> list[re.Pattern | _Topic]:
-    """Patterns of the kind of fact the question asks for (a period, a date, an amount, a count, a topic)."""
-    topic = asked_topic(question)
+def kinds_asked(question: str) -> dict[str, re.Pattern | _Matches | _CountryName]:
+    """The kinds of fact the question asks for, by name ("period", "official", …), with the pattern of each."""
     kinds = {name: entity for name, asked, entity in _ANSWER_TYPES if asked.search(question)}
+    if "official" in kinds and asking_parts(question):
+        # "Who must produce it, how quickly, and …": the official answers one part only, and is asked of it alone
+        kinds.pop("official")
     if "start" in kinds:
         # "when does it take effect" is answered by the sentence that says it is effective, not by any date
         kinds.pop("date", None)
-    return list(kinds.values()) + ([topic] if topic else [])
+    return kinds
+
+
+def _wanted(question: str) -> list[re.Pattern | _Topic]:
+    """Patterns of the kind of fact the question asks for (a period, a date, an amount, a count, a topic)."""
+    topic = asked_topic(question)
+    return list(kinds_asked(question).values()) + ([topic] if topic else [])
 
 
 def _required(question: str) -> list[tuple[str, re.Pattern | _Topic]]:

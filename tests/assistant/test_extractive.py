@@ -898,3 +898,27 @@ def test_how_a_term_is_defined_is_answered_by_its_definition():
     chunk, answerer = one_document(text)
     best = scored(answerer, "How does the order define female?", [chunk])[0]
     assert "“Female” means a person" in best.text, best.text
+
+
+@pytest.mark.parametrize(("question", "official"), [
+    ("Which official is told to close the institute?", True),
+    ("With the program frozen, who can still admit refugees?", True),
+    ("Which two cabinet secretaries lead the council?", True),
+    # a relative "who" asks for no one
+    ("What happens to a commercial driver who fails the English test?", False),
+    # in a question of several parts, only the part that asks "who" asks for an official
+    ("Who must write the strategy, and how quickly?", False),
+])
+def test_who_asks_for_an_official(question, official):
+    from assistant.extractive import kinds_asked
+
+    assert ("official" in kinds_asked(question)) is official
+
+
+def test_a_who_question_is_answered_by_the_sentence_in_which_an_official_acts():
+    text = ("Sec. 1. Purpose. The leadership institute was created more than 50 years ago to train senior bureaucrats. "
+            "Sec. 2. Closure. (a) The Director of the Office of Personnel Management shall take all necessary steps to "
+            "close the institute.")
+    chunk, answerer = one_document(text)
+    best = scored(answerer, "Which official must close the leadership institute?", [chunk])[0]
+    assert "The Director of the Office of Personnel Management shall" in best.text, best.text
