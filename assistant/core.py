@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 
 CATALOG_FILE = "catalog.sqlite3"
 # a document found by one part of a question alone is read when one of its passages is at least this similar to the
-# whole question, relative to the best passage the whole question found (tuned on the dev and held-out questions)
+# whole question, relative to the best passage the whole question found, or at least PART_CLOSE_SIMILARITY (cosine,
+# of the bundled model) to the part itself (both tuned on the dev and held-out questions)
 PART_MIN_SIMILARITY = 0.75
+PART_CLOSE_SIMILARITY = 0.6
 log = logging.getLogger(__name__)
 
 
@@ -268,7 +270,7 @@ class Assistant:
         "Which 2025 order revoked the COVID-19 vaccination requirement for federal employees, and how long did the
         February order on school COVID mandates give the Education Secretary …?" retrieves the February order's
         passages first; its first part alone finds the January order. A follow-up is searched as a whole: its
-        parts lean on the conversation. The passages keep their similarity to the whole question."""
+        parts lean on the conversation. The passages carry their similarity to the whole question."""
         from assistant.extractive import asking_parts
         from vectorstore.lexical import tokenize
 
@@ -294,8 +296,11 @@ class Assistant:
                  for cid, chunk in found.items()]
         # a part that leans on the rest of the question ("how many years back does it cover?") finds documents
         # about something else: a document is kept when a passage of it is nearly as close to the whole question
-        floor = PART_MIN_SIMILARITY * max(((chunk.dense_score or 0.0) for chunk in passages), default=0.0)
-        kept = {chunk.source for chunk in extra if (chunk.dense_score or 0.0) >= floor}
+        best = max(((chunk.dense_score or 0.0) for chunk in passages), default=0.0)
+        kept = {chunk.source for chunk in extra if (chunk.dense_score or 0.0) >= PART_MIN_SIMILARITY * best}
+        # … unless the part alone matches it closely ("which official was ordered to eliminate the Federal
+        # Executive Institute?" beside a question on another order)
+        kept |= {chunk.source for chunk in found.values() if (chunk.dense_score or 0.0) >= PART_CLOSE_SIMILARITY}
         sources = {part: [s for s in found_in if s in kept] for part, found_in in sources.items()}
         extra = [chunk for chunk in extra if chunk.source in kept]
         # such a document is read whole: the part's answer is often a paragraph away from what matched

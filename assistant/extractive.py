@@ -137,14 +137,18 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
     ("amount", re.compile(r"\b(how much|what (\S+\s){0,3}?(percentage|percent|rate|share|amount|figure|size|value|level|fee|surcharge|duty|tariff|cost|price|budget)s?|which rate|how (large|big|high|low))\b", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|percent|per cent)|\$\s?\d|\b\d+(\.\d+)?\s*(million|billion|trillion)\b", re.I)),
     # "how does it define “female”", "what is the definition of …": the sentence that says what a term means
-    ("definition", re.compile(r"\b(define|defines|defined|definition|definitions|meaning of|what does (the term )?\S+ mean)\b", re.I),
+    ("definition", re.compile(r"\b(define|defines|defined|definition|definitions|meaning of|what does (the term )?\S+ mean|what (counts|qualifies) as|what is meant by)\b", re.I),
      re.compile(r"[”\"’]\s*(means|shall mean|refers to|has the meaning)\b", re.I)),
     # "who must …", "which official is told to …": a sentence in which an official acts or is acted through
     ("official", re.compile(r"(^|[,;:?.]\s+|\band\s+)(who|whom|whose)\b|\b(which|what) (\S+ ){0,2}?(official|officials|officer|secretary|secretaries|cabinet)\b", re.I),
-     re.compile(r"\b(Secretary|Attorney General|Director|Administrator|Chair|Chairman|Co-Chairs|Chief Executive Officer|"
-                r"Commissioner|Trade Representative|Assistant to the President|Advisor)\b[^.;:]{0,80}?\b(shall|may|must|will)\b"
+     re.compile(r"\b(Secretary|Attorney General|Director|Administrator|Chief Executive Officer|Commissioner|"
+                r"Trade Representative|Assistant to the President|Chair of|Chairman of)\b[^.;:]{0,80}?\b(shall|may|must|will)\b"
                 r"|\b(by|to|upon notification by|of) the (Secretary|Attorney General|Director|Administrator|Chief Executive Officer|"
                 r"Commissioner)\b(?!-)")),
+    # "which agencies were on the list", "which products are listed": the enumeration itself, three items or more
+    ("list", re.compile(r"\b(on the list|on that list|the list of|listed|enumerated)\b", re.I),
+     re.compile(r"(?:^|[\s:;])\((?:[ivx]+|[a-z]|\d{1,2})\)\s[^;]*;(?:.|\n)*?[\s;]\((?:[ivx]+|[a-z]|\d{1,2})\)\s[^;]*;"
+                r"(?:.|\n)*?[\s;]\((?:[ivx]+|[a-z]|\d{1,2})\)\s")),
     ("country", re.compile(r"\b" + _ASKS_COUNTRIES, re.I), _CountryName()),
     ("State", re.compile(r"\b" + _ASKS_STATES, re.I), re.compile(r"\b(" + _US_STATES + r")\b")),
     # "how big is the council?" asks for a count of members as much as for an amount

@@ -211,3 +211,12 @@ def test_each_part_of_a_two_part_question_is_also_searched_alone(demo_assistant)
     answer = demo_assistant.ask(question)
     assert {c.source for c in answer.citations} == {council, institute}
     assert "Office of Personnel Management" in answer.answer and "Secretary of Defense" in answer.answer
+
+
+def test_a_part_on_another_topic_is_answered_from_the_document_it_finds_alone(demo_assistant):
+    """The two parts are about unrelated orders, so the Federal Executive Institute's order is far from the whole
+    question; its part alone matches it closely."""
+    answer = demo_assistant.ask("Which refuge is renamed after Jocelyn Nungaray, and who has to shut down the Federal "
+                                "Executive Institute?")
+    assert "eo2025/02-February/2025-02-10-executive-order-14207.md" in {c.source for c in answer.citations}
+    assert "Director of the Office of Personnel Management" in answer.answer

@@ -922,3 +922,31 @@ def test_a_who_question_is_answered_by_the_sentence_in_which_an_official_acts():
     chunk, answerer = one_document(text)
     best = scored(answerer, "Which official must close the leadership institute?", [chunk])[0]
     assert "The Director of the Office of Personnel Management shall" in best.text, best.text
+
+
+def test_a_question_about_what_is_on_a_list_is_answered_with_the_list():
+    text = ("Sec. 1. Purpose. This order continues the reduction of the Federal bureaucracy.\n\n"
+            "Sec. 2. Scope. (a) The non-statutory components and functions of the following governmental entities shall "
+            "be eliminated to the maximum extent consistent with applicable law, and such entities shall reduce the "
+            "performance of their statutory functions and associated personnel to the minimum presence required by law:\n"
+            "    (i) the Federal Mediation and Conciliation Service;\n"
+            "    (ii) the United States Agency for Global Media;\n"
+            "    (iii) the Institute of Museum and Library Services; and\n"
+            "    (iv) the Minority Business Development Agency.\n")
+    chunk, answerer = one_document(text)
+    answer = answer_to(answerer, "Which agencies were on the list in the order continuing the bureaucracy cuts?", [chunk])
+    assert "Agency for Global Media" in answer.answer and "Minority Business Development Agency" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(("sentence", "acts"), [
+    ("(a) The Chair of the Equal Employment Opportunity Commission shall review the practices of law firms.", True),
+    ("I hereby delegate to the Chief Executive Officer of the Corporation the authority under section 303.", True),
+    ("upon notification by the Secretary of Commerce to the President that adequate systems are in place", True),
+    # a role is no official
+    ("The Co-Chairs may designate up to two Vice Chairs of the Council from among its members.", False),
+    ("The notice shall be submitted to the Secretary-General of the United Nations.", False),
+])
+def test_the_sentences_in_which_an_official_acts(sentence, acts):
+    from assistant.extractive import kinds_asked
+
+    assert bool(kinds_asked("Who must do it?")["official"].search(sentence)) is acts
