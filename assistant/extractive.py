@@ -104,6 +104,9 @@ def _not_a_count(text: str, match: re.Match) -> bool:
             or _NUMBERING_BEFORE.search(text[max(0, match.start() - 40) : match.start()]) is not None)
 
 
+# three enumerated items or more: "(i) …; (ii) …; and (iii) …"
+_ENUMERATION = re.compile(r"(?:^|[\s:;])\((?:[ivx]+|[a-z]|\d{1,2})\)\s[^;]*;(?:.|\n)*?[\s;]\((?:[ivx]+|[a-z]|\d{1,2})\)\s[^;]*;"
+                          r"(?:.|\n)*?[\s;]\((?:[ivx]+|[a-z]|\d{1,2})\)\s")
 _ASKS_COUNTRIES = r"(which|what) (\S+ )?(countries|country|nations|nation)\b"
 _ASKS_STATES = r"(which|what) (U\.S\. |US |American )?states\b"
 _US_STATES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois"
@@ -146,9 +149,7 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
                 r"|\b(by|to|upon notification by|of) the (Secretary|Attorney General|Director|Administrator|Chief Executive Officer|"
                 r"Commissioner)\b(?!-)")),
     # "which agencies were on the list", "which products are listed": the enumeration itself, three items or more
-    ("list", re.compile(r"\b(on the list|on that list|the list of|listed|enumerated)\b", re.I),
-     re.compile(r"(?:^|[\s:;])\((?:[ivx]+|[a-z]|\d{1,2})\)\s[^;]*;(?:.|\n)*?[\s;]\((?:[ivx]+|[a-z]|\d{1,2})\)\s[^;]*;"
-                r"(?:.|\n)*?[\s;]\((?:[ivx]+|[a-z]|\d{1,2})\)\s")),
+    ("list", re.compile(r"\b(on the list|on that list|the list of|listed|enumerated)\b", re.I), _ENUMERATION),
     ("country", re.compile(r"\b" + _ASKS_COUNTRIES, re.I), _CountryName()),
     ("State", re.compile(r"\b" + _ASKS_STATES, re.I), re.compile(r"\b(" + _US_STATES + r")\b")),
     # "how big is the council?" asks for a count of members as much as for an amount
@@ -561,8 +562,33 @@ class ExtractiveAnswerer:
             chosen.append(candidate)
             covered |= candidate.matched
             words += candidate.words
+        if _ENUMERATION in wanted and (rest := self._rest_of_list(chosen[0], words)) is not None:
+            chosen.insert(1, rest)
         chosen.sort(key=lambda c: (c.chunk_rank, c.chunk.source, c.start))
         return chosen
+
+    def _rest_of_list(self, quoted: Candidate, words: int) -> Candidate | None:
+        """For a question about what is on a list, the items that follow a quote that stops inside the list (an
+        introduction and its first items fill the word limit of one quote), as many as the answer has room for."""
+        text = self.document_text(quoted.chunk.source)
+        lines = quoted.text.strip().split("\n")
+        label = _LIST_ITEM.match(lines[-1]) if len(lines) > 1 else None
+        if text is None or label is None:
+            return None
+        style = _enumerator_style(label.group(1))
+        start = end = quoted.end
+        for item_start, item_end in split_sentences(text, quoted.end, min(len(text), quoted.end + 3000)):
+            item = _LIST_ITEM.match(text[item_start:item_end])
+            if item is None or _enumerator_style(item.group(1)) != style:
+                break
+            words += len(text[item_start:item_end].split())
+            if words > self.config.multi_part_max_words:
+                break
+            start, end = (item_start if end == quoted.end else start), item_end
+        if end == quoted.end:
+            return None
+        return Candidate(chunk=quoted.chunk, start=start, end=end, text=text[start:end], chunk_rank=quoted.chunk_rank,
+                         score=quoted.score)
 
     def _answer_to_part(self, part: str, ranked: list[Candidate], chosen: list[Candidate], weights: dict[str, float],
                         best_score: float, words: int, found_for_part: Sequence[str] = ()) -> Candidate | None:

@@ -950,3 +950,27 @@ def test_the_sentences_in_which_an_official_acts(sentence, acts):
     from assistant.extractive import kinds_asked
 
     assert bool(kinds_asked("Who must do it?")["official"].search(sentence)) is acts
+
+
+LONG_LIST = ("Sec. 2. Membership. The Task Force shall be chaired by the Assistant to the President or his designee, and "
+             "shall otherwise include representatives from the following departments, agencies, or components, selected "
+             "as such department, agency, or component determines:\n"
+             "    (i) the Department of the Interior;\n"
+             "    (ii) the Department of Transportation;\n"
+             "    (iii) the Department of Homeland Security;\n"
+             "    (iv) the Federal Bureau of Investigation;\n"
+             "    (v) the United States Marshals Service;\n"
+             "    (vi) the Bureau of Alcohol, Tobacco, Firearms and Explosives; and\n"
+             "    (vii) the United States Attorney's Office for the District of Columbia.\n\n"
+             "Sec. 3. Meetings. The Task Force shall meet every month.\n")
+
+
+def test_a_quote_that_stops_inside_a_list_asked_for_is_followed_by_the_rest_of_the_list(monkeypatch):
+    chunk, answerer = one_document(LONG_LIST)
+    question = "Which departments and agencies are listed as members of the Task Force?"
+    answer = answer_to(answerer, question, [chunk])
+    assert "(vii) the United States Attorney's Office" in answer.answer, answer.answer
+    assert all(c.quote == LONG_LIST[c.start:c.end] for c in answer.citations)
+    assert "Task Force shall meet every month" not in answer.answer
+    monkeypatch.setattr(ExtractiveAnswerer, "_rest_of_list", lambda *args: None)
+    assert "(vii) the United States Attorney's Office" not in answer_to(answerer, question, [chunk]).answer
