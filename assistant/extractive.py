@@ -150,6 +150,9 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
                 r"Commissioner)\b(?!-)")),
     # "which agencies were on the list", "which products are listed": the enumeration itself, three items or more
     ("list", re.compile(r"\b(on the list|on that list|the list of|listed|enumerated)\b", re.I), _ENUMERATION),
+    # "which department houses …": a department, agency or office named
+    ("department", re.compile(r"\b(which|what) (\S+ ){0,2}?(department|departments|agency|agencies|office)\b", re.I),
+     re.compile(r"\b(Department|Agency|Office|Bureau|Administration) (of|for) (the )?[A-Z]")),
     ("country", re.compile(r"\b" + _ASKS_COUNTRIES, re.I), _CountryName()),
     ("State", re.compile(r"\b" + _ASKS_STATES, re.I), re.compile(r"\b(" + _US_STATES + r")\b")),
     # "how big is the council?" asks for a count of members as much as for an amount
@@ -1116,6 +1119,9 @@ def kinds_asked(question: str) -> dict[str, re.Pattern | _Matches | _CountryName
     if "official" in kinds and asking_parts(question):
         # "Who must produce it, how quickly, and …": the official answers one part only, and is asked of it alone
         kinds.pop("official")
+    if "list" in kinds:
+        # "which agencies were on the list" asks for the list, not for any agency named
+        kinds.pop("department", None)
     if "start" in kinds:
         # "when does it take effect" is answered by the sentence that says it is effective, not by any date
         kinds.pop("date", None)

@@ -974,3 +974,13 @@ def test_a_quote_that_stops_inside_a_list_asked_for_is_followed_by_the_rest_of_t
     assert "Task Force shall meet every month" not in answer.answer
     monkeypatch.setattr(ExtractiveAnswerer, "_rest_of_list", lambda *args: None)
     assert "(vii) the United States Attorney's Office" not in answer_to(answerer, question, [chunk]).answer
+
+
+def test_which_department_asks_for_a_department_named_unless_it_asks_for_a_list():
+    from assistant.extractive import kinds_asked
+
+    department = kinds_asked("Which department houses the task force?")["department"]
+    assert department.search("the Task Force shall be housed in the Department of Defense")
+    assert not department.search("shall coordinate with the executive departments and agencies")
+    assert "department" not in kinds_asked("Which agencies were on the list in the March 14 order?")
+
