@@ -281,10 +281,10 @@ class Assistant:
         have = {chunk.source for chunk in passages}
         found: dict[str, RetrievedChunk] = {}
         sources: dict[str, list[str]] = {}
-        for part in parts:
-            if len(set(tokenize(part))) < 2:
-                continue
-            new = [c for c in self.retriever.retrieve(part, per_part).chunks[:per_part] if c.source not in have]
+        parts = [part for part in parts if len(set(tokenize(part))) > 1]
+        for part, vector in zip(parts, self.extractive.vectors(parts) if parts else ()):
+            hits = self.retriever.retrieve(part, per_part, vector=vector).chunks[:per_part]
+            new = [c for c in hits if c.source not in have]
             for chunk in new:
                 found.setdefault(chunk.chunk_id, chunk)
             if new:

@@ -479,8 +479,9 @@ class ExtractiveAnswerer:
         for part, sources in (part_sources or {}).items():
             part_terms, kinds = set(tokenize(part)), _wanted(part)
             found = [c for c in ranked if c.chunk.source in sources and c not in shortlist]
-            found.sort(key=lambda c: (-sum(weights.get(t, 0.0) for t in part_terms & (c.terms | c.context))
-                                      - sum(total for kind in kinds if kind.search(c.text))))
+            # a sentence that states the kind of fact the part asks for comes first, then by the part's terms
+            found.sort(key=lambda c: (-any(kind.search(c.text) for kind in kinds),
+                                      -sum(weights.get(t, 0.0) for t in part_terms & (c.terms | c.context))))
             shortlist += found[: cfg.part_candidates]
         # an answer that must state a period or an amount can only be chosen if it is scored
         if wanted and not any(kind.search(c.text) for c in shortlist for kind in wanted):
@@ -498,6 +499,11 @@ class ExtractiveAnswerer:
                 candidate.score += cfg.dense_weight * candidate.dense
         shortlist.sort(key=lambda c: -c.score)
         return shortlist
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of texts (sentences, parts of a question), cached: the same ones come back for related
+        questions, and a part searched alone is scored against its own embedding again."""
+        return self._embed_cached(texts)
 
     def _embed_cached(self, texts: list[str]) -> np.ndarray:
         """Sentence vectors with an LRU cache: the same passages come back for related questions."""
@@ -579,7 +585,7 @@ class ExtractiveAnswerer:
         if text is None or label is None:
             return None
         style = _enumerator_style(label.group(1))
-        start = end = quoted.end
+        items: list[tuple[int, int]] = []
         for item_start, item_end in split_sentences(text, quoted.end, min(len(text), quoted.end + 3000)):
             item = _LIST_ITEM.match(text[item_start:item_end])
             if item is None or _enumerator_style(item.group(1)) != style:
@@ -587,9 +593,10 @@ class ExtractiveAnswerer:
             words += len(text[item_start:item_end].split())
             if words > self.config.multi_part_max_words:
                 break
-            start, end = (item_start if end == quoted.end else start), item_end
-        if end == quoted.end:
+            items.append((item_start, item_end))
+        if not items:
             return None
+        start, end = items[0][0], items[-1][1]
         return Candidate(chunk=quoted.chunk, start=start, end=end, text=text[start:end], chunk_rank=quoted.chunk_rank,
                          score=quoted.score)
 

@@ -189,9 +189,11 @@ class HybridRetriever:
         except OSError as exc:
             log.debug("could not save the vectors for exact search: %s", exc)
 
-    def retrieve(self, query: str, k: int, lexical_query: str | None = None) -> RetrievalResult:
+    def retrieve(self, query: str, k: int, lexical_query: str | None = None,
+                 vector: np.ndarray | None = None) -> RetrievalResult:
+        """The best chunks for a query (`vector`: its embedding, when the caller has it already)."""
         self.refresh()
-        vector = self.embedder.embed_query(query)
+        vector = self.embedder.embed_query(query) if vector is None else vector
         pool = max(self.pool, 3 * k)
         dense = self.dense_search(vector, pool)
         lexical = self.lexical.search(lexical_query or query, pool)
