@@ -259,7 +259,8 @@ class ExtractiveConfig:
     − penalties for boilerplate, title-like and dangling (":"-ended) sentences, and for a follow-up, for sentences
     that repeat the earlier answer.
     Only the `dense_candidates` best by the cheap part of the score are embedded (with the best `typed_candidates`
-    that state the kind of fact asked for, when none of them does), each by its first `embed_words` words after its
+    that state the kind of fact asked for, when none of them does, and the same from the first document retrieved,
+    when none of its few does), each by its first `embed_words` words after its
     section's title.
     """
 
@@ -287,7 +288,7 @@ class ExtractiveConfig:
     keep_ratio: float = 0.85
     close_ratio: float = 0.95
     min_gain: float = 0.15
-    typed_keep_ratio: float = 0.7
+    typed_keep_ratio: float = 0.65
     max_words: int = 75
     # a window from the middle of a long sentence is preceded by the sentence's opening window, within max_words
     quote_openings: bool = True
@@ -487,6 +488,13 @@ class ExtractiveAnswerer:
         if wanted and not any(kind.search(c.text) for c in shortlist for kind in wanted):
             shortlist += [c for c in ranked[cfg.dense_candidates:]
                           if any(kind.search(c.text) for kind in wanted)][: cfg.typed_candidates]
+        # … and so must the first document's: the sentence that states it may share no word with the question
+        # ("Which official is told to shut down the leadership-training school …?": "The Director of … shall take
+        # all necessary steps to eliminate the Federal Executive Institute")
+        first = {c.chunk.source for c in candidates if c.chunk_rank == 0}
+        if wanted and not any(kind.search(c.text) for c in shortlist if c.chunk.source in first for kind in wanted):
+            shortlist += [c for c in ranked if c not in shortlist and c.chunk.source in first
+                          and any(kind.search(c.text) for kind in wanted)][: cfg.typed_candidates]
         if shortlist:
             # the opening words carry a sentence's topic, and its section's title what the section is about
             # ("Prohibition of Central Bank Digital Currencies: (a) … agencies are hereby prohibited …"); embedding

@@ -984,3 +984,20 @@ def test_which_department_asks_for_a_department_named_unless_it_asks_for_a_list(
     assert not department.search("shall coordinate with the executive departments and agencies")
     assert "department" not in kinds_asked("Which agencies were on the list in the March 14 order?")
 
+
+
+def test_the_first_documents_sentence_of_the_kind_asked_for_is_scored_though_it_shares_no_word():
+    """Another order's sentences name officials and share the question's words; the first order's sentence in which
+    an official acts shares none ("shut down the school" against "eliminate the Institute")."""
+    first = ("Sec. 1. Purpose. The leadership school for senior bureaucrats, created by the Johnson administration, "
+             "trains bureaucrats. Sec. 2. Elimination.\n\n(a) The Director of the Office of Personnel Management "
+             "shall take all necessary steps to eliminate the Federal Executive Institute.\n")
+    other = "\n\n".join(f"({letter}) The Secretary of Education shall review school {topic} for senior staff."
+                        for letter, topic in zip("abcdefgh", ["discipline", "safety", "budgets", "hiring", "leadership",
+                                                               "training", "records", "grants"]))
+    texts = {"first.md": first, "other.md": other}
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=texts.get, idf=uniform_idf)
+    chunks = [RetrievedChunk(chunk_id=source, source=source, title="Order", text=text, start=0, end=len(text))
+              for source, text in texts.items()]
+    ranked = scored(answerer, "Which official is told to shut down the leadership school for senior bureaucrats?", chunks)
+    assert any("Director of the Office of Personnel Management shall" in c.text for c in ranked)
