@@ -149,7 +149,8 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
                 r"|\b(by|to|upon notification by|of) the (Secretary|Attorney General|Director|Administrator|Chief Executive Officer|"
                 r"Commissioner)\b(?!-)")),
     # "which agencies were on the list", "which products are listed": the enumeration itself, three items or more
-    ("list", re.compile(r"\b(on the list|on that list|the list of|listed|enumerated)\b", re.I), _ENUMERATION),
+    ("list", re.compile(r"\b(on the list|on that list|the list of|listed|enumerated|(which|what)( are| were)?( the)? "
+                        r"(three|four|five|six|seven|eight|nine|ten|eleven|twelve))\b", re.I), _ENUMERATION),
     # "which department houses …": a department, agency or office named
     ("department", re.compile(r"\b(which|what) (\S+ ){0,2}?(department|departments|agency|agencies|office)\b", re.I),
      re.compile(r"\b(Department|Agency|Office|Bureau|Administration) (of|for) (the )?[A-Z]")),

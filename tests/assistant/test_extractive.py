@@ -985,6 +985,18 @@ def test_which_department_asks_for_a_department_named_unless_it_asks_for_a_list(
     assert "department" not in kinds_asked("Which agencies were on the list in the March 14 order?")
 
 
+@pytest.mark.parametrize(("question", "asks"), [
+    ("Which agencies were on the list in the March 14 order?", True),
+    ("Which four small federal entities did the order single out?", True),
+    ("Which two cabinet secretaries lead the council?", False),  # two are named in a sentence, not a list
+    ("Which agencies must report to OMB?", False),
+])
+def test_which_questions_ask_for_a_list(question, asks):
+    from assistant.extractive import kinds_asked
+
+    assert ("list" in kinds_asked(question)) is asks
+
+
 
 def test_the_first_documents_sentence_of_the_kind_asked_for_is_scored_though_it_shares_no_word():
     """Another order's sentences name officials and share the question's words; the first order's sentence in which
