@@ -25,6 +25,8 @@ CATALOG_FILE = "catalog.sqlite3"
 # of the bundled model) to the part itself (both tuned on the dev and held-out questions)
 PART_MIN_SIMILARITY = 0.75
 PART_CLOSE_SIMILARITY = 0.6
+# how deep a part's own search looks for documents the whole question did not find
+PART_DEPTH = 10
 log = logging.getLogger(__name__)
 
 
@@ -283,8 +285,8 @@ class Assistant:
         sources: dict[str, list[str]] = {}
         parts = [part for part in parts if len(set(tokenize(part))) > 1]
         for part, vector in zip(parts, self.extractive.vectors(parts) if parts else ()):
-            hits = self.retriever.retrieve(part, per_part, vector=vector).chunks[:per_part]
-            new = [c for c in hits if c.source not in have]
+            hits = self.retriever.retrieve(part, PART_DEPTH, vector=vector).chunks[:PART_DEPTH]
+            new = [c for c in hits if c.source not in have][:per_part]
             for chunk in new:
                 found.setdefault(chunk.chunk_id, chunk)
             if new:

@@ -793,13 +793,17 @@ def split_premise(question: str) -> tuple[str, str]:
     return pieces[-1], " ".join(pieces[:-1])
 
 
+_POSSESSIVE_IN_TEXT = re.compile(r"(?<=\w)['’]s\b")
+
+
 def titles_named(question: str, candidates: Sequence[Candidate]) -> list[str]:
     """The documents the question names by a capitalised word or a number of their title that no other candidate
     document's title has ("the Jenner & Block and WilmerHale orders", "EO 14222 and EO 14240")."""
     # from the second letter on: the question's first word is capitalised for being first
     names = _CAPITALISED.findall(question[1:]) + re.findall(r"\b\d{4,}\b", question)
     asked = {term for name in names for term in tokenize(name)}
-    titles = {source: asked & set(tokenize(title))
+    # "America's 250th Birthday" is named by "America"
+    titles = {source: asked & set(tokenize(_POSSESSIVE_IN_TEXT.sub("", title)))
               for source, title in {c.chunk.source: c.chunk.title for c in candidates}.items()}
     counts = Counter(term for terms in titles.values() for term in terms)
     return [source for source, terms in titles.items() if any(counts[term] == 1 for term in terms)]

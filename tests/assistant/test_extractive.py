@@ -1013,3 +1013,16 @@ def test_the_first_documents_sentence_of_the_kind_asked_for_is_scored_though_it_
               for source, text in texts.items()]
     ranked = scored(answerer, "Which official is told to shut down the leadership school for senior bureaucrats?", chunks)
     assert any("Director of the Office of Personnel Management shall" in c.text for c in ranked)
+
+
+def test_a_question_names_an_order_by_a_possessive_word_of_its_title():
+    from assistant.extractive import titles_named
+
+    def titled(source: str, title: str) -> Candidate:
+        chunk = RetrievedChunk(chunk_id=source, source=source, title=title, text="x", start=0, end=1)
+        return Candidate(chunk=chunk, start=0, end=1, text="x", chunk_rank=0)
+
+    pool = [titled("250.md", "Executive Order 14189: Celebrating America's 250th Birthday"),
+            titled("fifa.md", "Executive Order 14234: Establishing the White House Task Force on the FIFA World Cup 2026")]
+    question = "Which departments host the America 250 task force and the FIFA World Cup 2026 task force?"
+    assert titles_named(question, pool) == ["250.md", "fifa.md"]
