@@ -176,6 +176,7 @@ _REQUIRED_OPENINGS: dict[str, re.Pattern] = {
 _PUBLICATION_LINE = re.compile(r"\bBilling code\b|\[FR Doc\.|\bFiled \d{1,2}-\d{1,2}-\d{2}\b|\.EPS\b|\bTHE WHITE HOUSE,")
 _LEAD_IN = re.compile(r"^\W*((and|so|but|then|also|ok|okay)\b[\s,]*)*", re.I)
 _WINDOW_WORDS = 30
+_EACH = re.compile(r"\b(both|each)\b", re.I)
 
 
 @dataclass(slots=True, eq=False)  # compared by identity: it carries a numpy vector
@@ -565,6 +566,21 @@ class ExtractiveAnswerer:
             if pick is not None:
                 chosen.append(pick)
                 words += pick.words
+            if len(named) > 1 and _EACH.search(part):
+                # "…, and when do both sunset?": the part is answered from each document the question names, unless
+                # a sentence quoted from it already states the kind of fact the part asks for
+                kinds = _wanted(part)
+                answered = {c.chunk.source for c in chosen if any(kind.search(c.text) for kind in kinds)}
+                if pick is not None:
+                    answered.add(pick.chunk.source)
+                for source in named:
+                    if source in answered or len(chosen) > MAX_SENTENCES:
+                        continue
+                    own = self._answer_to_part(part, [c for c in ranked if c.chunk.source == source], chosen, weights,
+                                               best.score, words, (source,))
+                    if own is not None:
+                        chosen.append(own)
+                        words += own.words
         covered = set().union(*(c.matched for c in chosen))
         for candidate in ranked[1:]:
             if len(chosen) >= MAX_SENTENCES or candidate.score < self.config.keep_ratio * best.score:
@@ -674,8 +690,11 @@ class ExtractiveAnswerer:
         named = titles_named(question, pool)
         # … or by two dates ("the February 1 order … the February 3 follow-up")
         named = named if len(named) > 1 else dates_named(question, pool)
+        # each part is scored in each document the question names ("…, and when do both sunset?")
+        scored_for_parts = {part: list(dict.fromkeys([*(part_sources or {}).get(part, ()), *named]))
+                            for part in (asking_parts(question) if len(named) > 1 else ())} or part_sources
         candidates = self.score(question, query_vector, pool, context_terms, earlier_question, named, earlier_answer,
-                                part_sources)
+                                scored_for_parts)
         chosen = self.select(candidates, _wanted(question), self.idf(sorted(set(tokenize(question)))), question_parts(question),
                              named, part_sources)
         threshold = self.config.refusal_threshold if threshold is None else threshold

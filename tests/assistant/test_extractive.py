@@ -1026,3 +1026,22 @@ def test_a_question_names_an_order_by_a_possessive_word_of_its_title():
             titled("fifa.md", "Executive Order 14234: Establishing the White House Task Force on the FIFA World Cup 2026")]
     question = "Which departments host the America 250 task force and the FIFA World Cup 2026 task force?"
     assert titles_named(question, pool) == ["250.md", "fifa.md"]
+
+
+def test_a_part_asked_of_both_named_orders_is_answered_from_each():
+    texts = {
+        "alpha.md": ("Sec. 3. Task Force.\n\n(f) The Task Force shall be housed in the Department of Defense.\n\n"
+                     "(g) Agencies shall report to the Task Force on their planning.\n\n"
+                     "(h) The Task Force shall terminate on December 31, 2026.\n"),
+        "beta.md": ("Sec. 3. Task Force.\n\n(f) The Task Force shall be housed in the Department of Homeland Security.\n\n"
+                    "(g) Agencies shall report to the Task Force on the events.\n\n"
+                    "(h) The Task Force shall terminate on July 4, 2027.\n"),
+    }
+    titles = {"alpha.md": "Order 1: Celebrating the Alpha Anniversary", "beta.md": "Order 2: The Beta Games Task Force"}
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=texts.get, idf=uniform_idf,
+                                  config=ExtractiveConfig(part_keep_ratio=0.3))
+    chunks = [RetrievedChunk(chunk_id=source, source=source, title=titles[source], text=text, start=0, end=len(text))
+              for source, text in texts.items()]
+    answer = answer_to(answerer, "Which departments house the Alpha task force and the Beta task force, and when do "
+                                 "both end?", chunks)
+    assert "December 31, 2026" in answer.answer and "July 4, 2027" in answer.answer, answer.answer
