@@ -299,7 +299,8 @@ class ExtractiveConfig:
     quote_referents: bool = True
     # a question in several parts ("…, and from when?"): each part left open gets the candidate that answers it best
     # (scored against the part alone), if that scores ≥ part_keep_ratio·best; another document only when it answers
-    # the part better by part_new_source_margin; such answers may run to multi_part_max_words
+    # the part better by part_new_source_margin; the answer to a question that asks several things may run to
+    # multi_part_max_words
     part_keep_ratio: float = 0.7
     multi_part_max_words: int = 110
     # the best sentences, by a part's terms, of each document that retrieval found for that part alone
@@ -582,12 +583,15 @@ class ExtractiveAnswerer:
                         chosen.append(own)
                         words += own.words
         covered = set().union(*(c.matched for c in chosen))
+        # a question that asks several things may get a longer answer ("…, and from when?")
+        several = sum(bool(_ASKS.search(part)) for part in parts) > 1
+        budget = self.config.multi_part_max_words if several else self.config.max_words
         for candidate in ranked[1:]:
             if len(chosen) >= MAX_SENTENCES or candidate.score < self.config.keep_ratio * best.score:
                 break
             if candidate in chosen or any(_redundant(candidate, other) for other in chosen):
                 continue
-            if words + candidate.words > self.config.max_words:
+            if words + candidate.words > budget:
                 continue
             gain = sum(weights.get(t, 0.0) for t in candidate.matched - covered) / total
             close = candidate.score >= self.config.close_ratio * best.score

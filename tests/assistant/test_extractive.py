@@ -1045,3 +1045,15 @@ def test_a_part_asked_of_both_named_orders_is_answered_from_each():
     answer = answer_to(answerer, "Which departments house the Alpha task force and the Beta task force, and when do "
                                  "both end?", chunks)
     assert "December 31, 2026" in answer.answer and "July 4, 2027" in answer.answer, answer.answer
+
+
+def test_a_question_that_asks_several_things_may_get_a_longer_answer():
+    answerer = ExtractiveAnswerer(embed=bag_of_words, document_text=lambda source: DOC, idf=uniform_idf,
+                                  config=ExtractiveConfig(max_words=25, multi_part_max_words=60))
+    first = candidate(REPORT_DUE, 1.0, {"draft", "report"})
+    close = candidate(COMMENTS_DUE, 0.96, {"draft", "report"})
+    weights = {"draft": 1.0, "report": 1.0}
+    assert answerer.select([first, close], weights=weights) == [first]
+    # "… and a qualifier" is one question; "What is due, and when?" asks two things
+    assert answerer.select([first, close], weights=weights, parts=["On the draft report", "what is due"]) == [first]
+    assert answerer.select([first, close], weights=weights, parts=["What is due", "when"]) == [first, close]
