@@ -144,10 +144,12 @@ _ANSWER_TYPES: list[tuple[str, re.Pattern, re.Pattern | _Matches]] = [
      re.compile(r"[”\"’]\s*(means|shall mean|refers to|has the meaning)\b", re.I)),
     # "who must …", "which official is told to …": a sentence in which an official acts or is acted through
     ("official", re.compile(r"(^|[,;:?.]\s+|\band\s+)(who|whom|whose)\b|\b(which|what) (\S+ ){0,2}?(official|officials|officer|secretary|secretaries|cabinet)\b", re.I),
-     re.compile(r"\b(Secretary|Attorney General|Director|Administrator|Chief Executive Officer|Commissioner|"
-                r"Trade Representative|Assistant to the President|Chair of|Chairman of)\b[^.;:]{0,80}?\b(shall|may|must|will)\b"
-                r"|\b(by|to|upon notification by|of) the (Secretary|Attorney General|Director|Administrator|Chief Executive Officer|"
-                r"Commissioner)\b(?!-)")),
+     # the official opens its clause ("(a) The Director of … shall", ", the Secretary of State … may"), not "… shall be
+     # the Chair of the Task Force, and the Vice President shall"
+     re.compile(r"(?:^|(?<=[.;:,] )|(?<=\) ))(?:[Tt]he )?(Secretary|Attorney General|Director|Administrator|Chief Executive Officer|"
+                r"Commissioner|Trade Representative|Assistant to the President|Chair of|Chairman of)\b[^.;:]{0,80}?\b(shall|may|must|will)\b"
+                r"|\b(by|to|at|upon notification by|of) the (Secretary|Attorney General|Director|Administrator|Chief Executive Officer|"
+                r"Commissioner|Assistant to the President)\b(?!-)")),
     # "which agencies were on the list", "which products are listed": the enumeration itself, three items or more
     ("list", re.compile(r"\b(on the list|on that list|the list of|listed|enumerated|(which|what)( are| were)?( the)? "
                         r"(three|four|five|six|seven|eight|nine|ten|eleven|twelve))\b", re.I), _ENUMERATION),
