@@ -577,6 +577,7 @@ class ExtractiveAnswerer:
                 if pick is not None:
                     answered.add(pick.chunk.source)
                 for source in named:
+                    # two orders asked two things each: one sentence more than usual
                     if source in answered or len(chosen) > MAX_SENTENCES:
                         continue
                     own = self._answer_to_part(part, [c for c in ranked if c.chunk.source == source], chosen, weights,
@@ -586,8 +587,7 @@ class ExtractiveAnswerer:
                         words += own.words
         covered = set().union(*(c.matched for c in chosen))
         # a question that asks several things may get a longer answer ("…, and from when?")
-        several = sum(bool(_ASKS.search(part)) for part in parts) > 1
-        budget = self.config.multi_part_max_words if several else self.config.max_words
+        budget = self.config.multi_part_max_words if _asking(parts) else self.config.max_words
         for candidate in ranked[1:]:
             if len(chosen) >= MAX_SENTENCES or candidate.score < self.config.keep_ratio * best.score:
                 break
@@ -994,8 +994,12 @@ _ASKS = re.compile(r"\b(what|when|which|who|whom|whose|how|why|where|whether)\b"
 def asking_parts(question: str) -> list[str]:
     """The parts of a question that each ask something, when there are two or more; "Under the order of April 8,
     what was the new rate …?" is one question with a qualifier, not two."""
-    parts = [part for part in question_parts(question) if _ASKS.search(part)]
-    return parts if len(parts) > 1 else []
+    return _asking(question_parts(question))
+
+
+def _asking(parts: Sequence[str]) -> list[str]:
+    asking = [part for part in parts if _ASKS.search(part)]
+    return asking if len(asking) > 1 else []
 
 
 _DEFINED_ABBREVIATION = re.compile(r"\(\s*(?:the\s+)?[“\"']?([A-Z][A-Za-z]*[A-Z])(s?)[”\"']?\s*\)")
