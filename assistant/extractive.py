@@ -709,7 +709,9 @@ class ExtractiveAnswerer:
         if not chosen or (max(c.score for c in chosen) < threshold and not on_topic):
             return refusal(question, chunks)
         # a question of several parts is answered for the parts the documents state, not refused for one
-        required = _required(question) if len(question_parts(question)) == 1 else []
+        # … nor for a qualifier put first ("According to the reserve order, how many bitcoins …?")
+        asking = [part for part in question_parts(question) if _ASKS.search(part)]
+        required = _required(asking[0] if len(asking) == 1 else question) if len(asking) <= 1 else []
         if required and not any(entity.search(c.text) for c in chosen for _, entity in required):
             if topic is not None:
                 return refusal(question, chunks, f"The passages found say nothing about {topic.words}.")

@@ -1063,3 +1063,10 @@ def test_a_question_that_asks_several_things_may_get_a_longer_answer():
     # "… and a qualifier" is one question; "What is due, and when?" asks two things
     assert answerer.select([first, close], weights=weights, parts=["On the draft report", "what is due"]) == [first]
     assert answerer.select([first, close], weights=weights, parts=["What is due", "when"]) == [first, close]
+
+
+def test_a_qualifier_put_first_does_not_spare_a_question_the_fact_it_asks_for():
+    text = "Sec. 3. Reserve. Within 30 days of the date of this order, each agency shall review its holdings of bitcoin."
+    chunk, answerer = one_document(text)
+    refused = answer_to(answerer, "According to the reserve order, how many bitcoins did the Government hold?", [chunk])
+    assert refused.refused and "do not state the number asked for" in refused.answer, refused.answer
