@@ -104,9 +104,11 @@ def _not_a_count(text: str, match: re.Match) -> bool:
             or _NUMBERING_BEFORE.search(text[max(0, match.start() - 40) : match.start()]) is not None)
 
 
+# the label of an enumerated item: "(iv) ", "(b) ", "(12) "
+_ITEM_LABEL = r"\((?:[ivx]+|[a-z]|\d{1,2})\)\s"
 # three enumerated items or more: "(i) …; (ii) …; and (iii) …"
-_ENUMERATION = re.compile(r"(?:^|[\s:;])\((?:[ivx]+|[a-z]|\d{1,2})\)\s[^;]*;(?:.|\n)*?[\s;]\((?:[ivx]+|[a-z]|\d{1,2})\)\s[^;]*;"
-                          r"(?:.|\n)*?[\s;]\((?:[ivx]+|[a-z]|\d{1,2})\)\s")
+_ENUMERATION = re.compile(r"(?:^|[\s:;])" + _ITEM_LABEL + r"[^;]*;(?:.|\n)*?[\s;]" + _ITEM_LABEL + r"[^;]*;"
+                          r"(?:.|\n)*?[\s;]" + _ITEM_LABEL)
 _ASKS_COUNTRIES = r"(which|what) (\S+ )?(countries|country|nations|nation)\b"
 _ASKS_STATES = r"(which|what) (U\.S\. |US |American )?states\b"
 _US_STATES = ("Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|Illinois"
@@ -587,7 +589,7 @@ class ExtractiveAnswerer:
                         words += own.words
         covered = set().union(*(c.matched for c in chosen))
         # a question that asks several things may get a longer answer ("…, and from when?")
-        budget = self.config.multi_part_max_words if _asking(parts) else self.config.max_words
+        budget = self.config.multi_part_max_words if len(_parts_that_ask(parts)) > 1 else self.config.max_words
         for candidate in ranked[1:]:
             if len(chosen) >= MAX_SENTENCES or candidate.score < self.config.keep_ratio * best.score:
                 break
@@ -710,8 +712,8 @@ class ExtractiveAnswerer:
             return refusal(question, chunks)
         # a question of several parts is answered for the parts the documents state, not refused for one
         # … nor for a qualifier put first ("According to the reserve order, how many bitcoins …?")
-        asking = [part for part in question_parts(question) if _ASKS.search(part)]
-        required = _required(asking[0] if len(asking) == 1 else question) if len(asking) <= 1 else []
+        asking = _parts_that_ask(question_parts(question))
+        required = [] if len(asking) > 1 else _required(asking[0] if asking else question)
         if required and not any(entity.search(c.text) for c in chosen for _, entity in required):
             if topic is not None:
                 return refusal(question, chunks, f"The passages found say nothing about {topic.words}.")
@@ -996,12 +998,12 @@ _ASKS = re.compile(r"\b(what|when|which|who|whom|whose|how|why|where|whether)\b"
 def asking_parts(question: str) -> list[str]:
     """The parts of a question that each ask something, when there are two or more; "Under the order of April 8,
     what was the new rate …?" is one question with a qualifier, not two."""
-    return _asking(question_parts(question))
-
-
-def _asking(parts: Sequence[str]) -> list[str]:
-    asking = [part for part in parts if _ASKS.search(part)]
+    asking = _parts_that_ask(question_parts(question))
     return asking if len(asking) > 1 else []
+
+
+def _parts_that_ask(parts: Sequence[str]) -> list[str]:
+    return [part for part in parts if _ASKS.search(part)]
 
 
 _DEFINED_ABBREVIATION = re.compile(r"\(\s*(?:the\s+)?[“\"']?([A-Z][A-Za-z]*[A-Z])(s?)[”\"']?\s*\)")
@@ -1348,7 +1350,7 @@ def _answer_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 # an item opens after a colon or a semicolon ("including by: (i) …; and (ii) …"), not where a section is cited
 # ("subsection (a) of this section")
-_INLINE_ITEM = re.compile(r"(?:[:;]|[:;,]\s+(?:and|or))\s+(\((?:[ivx]+|[a-z]|\d{1,2})\)\s)")
+_INLINE_ITEM = re.compile(r"(?:[:;]|[:;,]\s+(?:and|or))\s+(" + _ITEM_LABEL + ")")
 
 
 _TRAILING_CONNECTOR = re.compile(r"[;,]\s+(?:and|or)$")
