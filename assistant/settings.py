@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,8 +27,8 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="URL of a Chroma server (e.g. http://127.0.0.1:8000); empty means an embedded store inside `store`.")
     collection: str = Field("policyqa", description="Chroma collection name.")
     embedding_model: str = Field("", description="sentence-transformers model name or path; empty means the bundled all-MiniLM-L6-v2.")
-    embedding_dtype: Literal["auto", "fp32", "bf16"] = Field("auto", description="Numerics for the embedding model; auto picks bf16 only on CPUs with native bf16 support.")
-    embedding_backend: Literal["auto", "torch", "onnx"] = Field("auto", description="auto: ONNX Runtime once the model has been exported (at the first ingest), else PyTorch; bf16 always runs on PyTorch.")
+    embedding_dtype: Literal["auto", "fp32", "bf16"] = Field("auto", description="Numerics of the embedding model. auto: bf16 for ingest on CPUs with native bf16, fp32 elsewhere and for questions; bf16 (explicit) runs everything on PyTorch in bf16.")
+    embedding_backend: Literal["auto", "torch", "onnx"] = Field("auto", description="auto: questions on ONNX Runtime once the model has been exported (at the first ingest), ingest on PyTorch bf16 where the CPU has it; onnx or torch: everything on that backend.")
     embedding_batch_size: int = Field(8, ge=1, le=1024, description="Texts per forward pass; small batches of similar length are fastest on CPU.")
     ingest_batch_files: int = Field(48, ge=1, le=10000, description="Files embedded and committed together; a crash loses at most one batch of work.")
     chunk_tokens: int = Field(160, ge=32, le=512, description="Target chunk size in tokens of the embedding model.")
@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     expand_documents: int = Field(1, ge=0, le=10, description="The extractive answerer reads this many of the best documents whole, not only their retrieved passages (0: passages only).")
     part_passages: int = Field(3, ge=0, le=20, description="A question in several parts (\"…, and from when?\") is also searched part by part; the extractive answerer reads the first this many passages of each part's search (its first 10 hits) that come from documents the whole question did not find (0: off).")
     answer_mode: Literal["extractive", "llm"] = "extractive"
+    reader: Literal["rules", "trained"] = Field("rules", description="How the extractive answerer picks its sentences: rules (hand-tuned scores) or trained (the reader model shipped in assistant/reader_model/).")
     llm: str | None = Field(None, description="provider:model, e.g. ollama:llama3.1, openai:gpt-4o-mini, openai-compatible:MODEL.")
     llm_base_url: str | None = None
     llm_timeout: float = Field(60.0, gt=0)
@@ -51,6 +52,12 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _backend_fits_dtype(self) -> "Settings":
+        if self.embedding_backend == "onnx" and self.embedding_dtype == "bf16":
+            raise ValueError("embedding_dtype=bf16 runs on PyTorch only: set embedding_backend to torch or auto, or embedding_dtype to fp32")
+        return self
 
     @classmethod
     def settings_customise_sources(

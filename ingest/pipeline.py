@@ -40,7 +40,7 @@ class VectorSink(Protocol):
 
 
 class PassageEmbedder(Protocol):
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+    def embed_bulk(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 def passage_text(title: str, heading: str, text: str) -> str:
@@ -275,7 +275,7 @@ class Ingestor:
         for chunk, text in zip(chunks, texts):
             if chunk.chunk_id not in reused and text not in todo:
                 todo[text] = len(todo)
-        embedded = self.embedder.embed(list(todo)) if todo else np.zeros((0, 0), dtype=np.float32)
+        embedded = self.embedder.embed_bulk(list(todo)) if todo else np.zeros((0, 0), dtype=np.float32)
         report.chunks_embedded += len(todo)
         rows = [reused[c.chunk_id] if c.chunk_id in reused else embedded[todo[t]] for c, t in zip(chunks, texts)]
         return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)

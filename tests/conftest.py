@@ -28,10 +28,13 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real bundled all-MiniLM-L6-v2, loaded once per test session."""
+    """The real bundled all-MiniLM-L6-v2, loaded once per test session, on the backend and dtype that the
+    POLICYQA_EMBEDDING_* variables choose (CI runs the suite once per path)."""
+    from assistant.settings import Settings
     from vectorstore.embeddings import Embedder
 
-    model = Embedder()
+    settings = Settings()
+    model = Embedder(settings.embedding_model, settings.embedding_dtype, settings.embedding_batch_size, settings.embedding_backend)
     model.embed(["warm up"])
     return model
 

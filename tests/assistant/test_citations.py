@@ -37,11 +37,7 @@ def chunks(chunk_between) -> list[RetrievedChunk]:
 
 
 @pytest.fixture(scope="module")
-def embed():
-    from vectorstore.embeddings import Embedder
-
-    embedder = Embedder()
-    embedder.embed(["warm up"])
+def embed(embedder):
     return embedder.embed
 
 

@@ -53,15 +53,6 @@ def chunks(chunk_between) -> list[RetrievedChunk]:
     ]
 
 
-@pytest.fixture(scope="module")
-def embedder():
-    from vectorstore.embeddings import Embedder
-
-    embedder = Embedder()
-    embedder.embed(["warm up"])
-    return embedder
-
-
 @pytest.fixture(autouse=True)
 def no_keys(monkeypatch):
     for name in ("OPENAI_API_KEY", "POLICYQA_LLM_API_KEY", "OPENAI_API_BASE", "OPENAI_BASE_URL", "OLLAMA_HOST"):
