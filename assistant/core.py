@@ -97,6 +97,14 @@ class Assistant:
             mentioned=self.lexical.mentions,
         )
 
+    @cached_property
+    def reader(self):
+        """The trained reader's answerer (`reader = "trained"`)."""
+        from assistant.reader import ReaderAnswerer
+
+        return ReaderAnswerer(self.extractive, self.lexical.idf, self.lexical.is_boilerplate, self.retriever.document_text,
+                              refusal_threshold=self.settings.refusal_threshold)
+
     # ingest -------------------------------------------------------------------
     def _check_model(self) -> None:
         model = self.embedder.model_name if self.settings.embedding_model else "bundled:all-MiniLM-L6-v2"
@@ -243,10 +251,10 @@ class Assistant:
     def _answer_events(self, question, turns, query, result, top, use_llm: bool) -> Iterator[str | Answer]:
         """The answering step after retrieval: text pieces, then the Answer with its retrieval attached."""
         def extractive() -> Answer:
-            passages = top + self.retriever.neighbours(top, result.chunks, self.settings.expand_documents,
-                                                       result.named_sources)
-            part_passages, part_sources = self._parts_retrieved(question, query, passages, result.query_vector)
-            return self.extractive.answer(question, passages + part_passages, result.query_vector, query.context_terms,
+            passages, part_sources = self.passages_to_read(question, query, result, top)
+            if self.settings.reader == "trained":
+                return self.reader.answer(question, query, passages)
+            return self.extractive.answer(question, passages, result.query_vector, query.context_terms,
                                           earlier_question=query.earlier_question, earlier_answer=query.earlier_answer,
                                           part_sources=part_sources)
 
@@ -263,6 +271,20 @@ class Assistant:
         answer.retrieved = result.chunks
         answer.standalone_question = query.dense_query if query.is_follow_up else None
         yield answer
+
+    def passages_to_read(self, question: str, query, result, top: Sequence[RetrievedChunk]
+                         ) -> tuple[list[RetrievedChunk], dict[str, list[str]]]:
+        """What the answerer reads: the retrieved passages, the rest of the best documents, and what each part of a
+        several-part question finds alone (with, for each part, the documents it found)."""
+        passages = list(top) + self.retriever.neighbours(top, result.chunks, self.settings.expand_documents,
+                                                         result.named_sources)
+        part_passages, part_sources = self._parts_retrieved(question, query, passages, result.query_vector)
+        return passages + part_passages, part_sources
+
+    def prepare(self, question: str, history: Sequence[Turn | dict] = ()):
+        """(question, turns, standalone query, retrieval result, top passages) for a question: the first step of
+        `ask`, public for the reader's training script."""
+        return self._prepare(question, history, None)
 
     def _parts_retrieved(self, question: str, query, passages: Sequence[RetrievedChunk], query_vector
                          ) -> tuple[list[RetrievedChunk], dict[str, list[str]]]:

@@ -729,19 +729,7 @@ class ExtractiveAnswerer:
             return refusal(question, chunks,
                            f"The passages of {order_names(dated.values())}, the order of {date}, do not answer this.")
 
-        citations, parts = [], []
-        for n, (candidate, start, end, quote) in enumerate(self._quotes(chosen, chunks), start=1):
-            chunk = candidate.chunk
-            citations.append(
-                Citation(n=n, source=chunk.source, title=chunk.title, chunk_id=chunk.chunk_id, quote=quote,
-                         start=start, end=end, page=chunk.page, score=candidate.score,
-                         heading=chunk.heading, date=chunk.date)
-            )
-            shown = display_text(quote)
-            if shown[-1] not in ".!?:;\"”’)":
-                shown += " …"
-            parts.append(f"{shown} [{n}]")
-        return Answer(question=question, answer=" ".join(parts), citations=citations, refused=False, mode="extractive")
+        return quoted_answer(question, self._quotes(chosen, chunks))
 
     def _quotes(self, chosen: list[Candidate], passages: Sequence[RetrievedChunk] = ()) -> list[tuple[Candidate, int, int, str]]:
         """The spans to quote for the chosen candidates, while the answer has room:
@@ -801,6 +789,23 @@ class ExtractiveAnswerer:
                                        chunk_rank=candidate.chunk_rank, score=candidate.score))
                 quoted.append((candidate.chunk.source, start, end))
         return found
+
+
+def quoted_answer(question: str, quotes: Sequence[tuple[Candidate, int, int, str]]) -> Answer:
+    """The answer that quotes each span, marked [1], [2], …, with one citation per marker."""
+    citations, parts = [], []
+    for n, (candidate, start, end, quote) in enumerate(quotes, start=1):
+        chunk = candidate.chunk
+        citations.append(
+            Citation(n=n, source=chunk.source, title=chunk.title, chunk_id=chunk.chunk_id, quote=quote,
+                     start=start, end=end, page=chunk.page, score=candidate.score,
+                     heading=chunk.heading, date=chunk.date)
+        )
+        shown = display_text(quote)
+        if shown[-1] not in ".!?:;\"”’)":
+            shown += " …"
+        parts.append(f"{shown} [{n}]")
+    return Answer(question=question, answer=" ".join(parts), citations=citations, refused=False, mode="extractive")
 
 
 _SECTION_ITEM_REFERENCE = re.compile(

@@ -28,7 +28,8 @@ def main() -> None:
     documents = json.loads((Path(__file__).resolve().parent / "data" / "documents.json").read_text())
     every = sorted(str(p.relative_to(args.corpus)) for p in (args.corpus / "Presidential_Executive_Orders").rglob("*.md"))
     wanted = {s for s in documents if s != args.news.name} | {s for s in every if s.startswith(TRUMP_2025)}
-    others = [s for s in every if s not in wanted and not any(h in s for h in HELD_OUT)]
+    # drawn from every order, not from those the sets leave, so adding a question batch keeps the same distractors
+    others = [s for s in every if not any(h in s for h in HELD_OUT)]
     wanted |= set(random.Random(SEED).sample(others, args.distractors))
     for source in sorted(wanted):
         target = args.out / source

@@ -5,8 +5,10 @@ existing dev and held-out sets (benchmarks/, ../shared/eval/) quote are validati
 Jimmy Carter and Richard Nixon are in no split: they are kept for an outside check.
 
 Usage:  python training/select_documents.py CORPUS_DIR NEWS_ARTICLE OUT_DIR
+        python training/select_documents.py CORPUS_DIR NEWS_ARTICLE OUT_DIR --more-train t5 t6 ...
 Writes OUT_DIR/<batch>/docs/<source> (copies for the writers) and training/data/documents.json
-(source -> split and batch). Fixed seed: the same corpus gives the same choice.
+(source -> split and batch). Fixed seed: the same corpus gives the same choice. `--more-train` adds train batches
+of documents no split holds yet, leaving every earlier assignment as it is.
 """
 from __future__ import annotations
 
@@ -46,6 +48,34 @@ def validation_sources() -> set[str]:
 def own_number(source: str) -> str | None:
     match = re.search(r"executive-order-(\d{4,5})", source)
     return match.group(1) if match else None
+
+
+def more_train(corpus: Path, out: Path, batches: list[str]) -> None:
+    """Train batches of orders that no split holds yet: a wider train set, the other splits untouched."""
+    data = REPO / "training" / "data" / "documents.json"
+    assignment = json.loads(data.read_text())
+    rng = random.Random(f"{SEED}-{'-'.join(batches)}")
+    pool = defaultdict(list)
+    for path in sorted((corpus / "Presidential_Executive_Orders").rglob("*.md")):
+        source = str(path.relative_to(corpus))
+        if source in assignment or any(h in source for h in HELD_OUT_PRESIDENTS):
+            continue
+        if MIN_CHARS <= path.stat().st_size <= MAX_CHARS:
+            pool[source.split("/")[1]].append(source)
+    for sources in pool.values():
+        rng.shuffle(sources)
+    presidents = sorted(pool)
+    for batch in batches:
+        for i in range(OLDER_PER_BATCH + 2 * PAIRS_PER_BATCH):
+            sources = pool[presidents[rng.randrange(len(presidents))]]
+            if sources:
+                source = sources.pop()
+                assignment[source] = {"split": "train", "batch": batch, "role": "older"}
+                target = out / batch / "docs" / source
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(corpus / source, target)
+        (out / batch / "pairs.txt").write_text("")
+    data.write_text(json.dumps(dict(sorted(assignment.items())), indent=1) + "\n")
 
 
 def main(corpus: Path, news: Path, out: Path) -> None:
@@ -134,4 +164,7 @@ def main(corpus: Path, news: Path, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
+    if len(sys.argv) > 5 and sys.argv[4] == "--more-train":
+        more_train(Path(sys.argv[1]), Path(sys.argv[3]), sys.argv[5:])
+    else:
+        main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))

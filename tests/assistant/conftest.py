@@ -30,3 +30,32 @@ def chunk_between(documents):
                               start=start, end=end, score=0.8)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory, embedder) -> Path:
+    """The whole demo corpus ingested once with the real bundled model into an embedded Chroma store."""
+    from assistant.core import build_assistant
+    from assistant.settings import Settings
+
+    store = tmp_path_factory.mktemp("demo-store")
+    assistant = build_assistant(Settings(store=store))
+    assistant.__dict__["embedder"] = embedder
+    report = assistant.ingest([CORPUS], progress=False)
+    assert not report.failed and len(report.added) == 148
+    assistant.close()
+    return store
+
+
+@pytest.fixture(scope="session")
+def demo_assistant_with(demo_store, embedder):
+    """Builds an assistant over the shared demo store (with the session's embedder) from settings."""
+    from assistant.core import build_assistant
+    from assistant.settings import Settings
+
+    def make(**settings):
+        assistant = build_assistant(Settings(store=demo_store, **settings))
+        assistant.__dict__["embedder"] = embedder
+        return assistant
+
+    return make

@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant.core import build_assistant
-from assistant.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -56,13 +54,9 @@ OUT_OF_CORPUS = [
 
 
 @pytest.fixture(scope="module")
-def demo_assistant(tmp_path_factory, embedder):
-    store = tmp_path_factory.mktemp("demo-store")
-    assistant = build_assistant(Settings(store=store))
-    assistant.__dict__["embedder"] = embedder
-    report = assistant.ingest([DEMO], progress=False)
-    assert not report.failed and len(report.added) == 148
-    return assistant
+def demo_assistant(demo_assistant_with):
+    """The hand-tuned rules answerer (reader="rules"), whose behaviours these tests pin down."""
+    return demo_assistant_with(reader="rules")
 
 
 def _norm(text: str) -> str:

@@ -1,0 +1,278 @@
+"""The trained reader: models score each candidate sentence for "this answers the question".
+
+Two models, trained by `training/train_reader.py` and `training/train_cross_encoder.py` from the question sets in
+`training/data/` and shipped in `assistant/reader_model/`, read a question and the candidate sentences of the
+retrieved passages:
+
+1. the *screen*, a gradient-boosted model (LightGBM), scores every candidate from cheap features: the question's
+   terms it covers, weighted by rarity; the passage's retrieval rank and similarity; what kind of fact the sentence
+   states beside what kind the question asks for; where it sits in its document;
+2. the *cross-encoder*, MiniLM fine-tuned from the bundled weights (int8 ONNX), reads the question and each of the
+   screen's best few sentences together.
+
+Their blended probability ranks the sentences; the best one's is the answerability score: below the threshold
+chosen on the validation split (at most 5% false refusals there) the assistant refuses. Nothing here is a rule
+about which sentence wins: the features describe, the models decide.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
+
+import numpy as np
+
+from vectorstore.lexical import tokenize
+
+if TYPE_CHECKING:
+    from assistant.extractive import Candidate
+
+MODEL_DIR = Path(__file__).resolve().parent / "reader_model"
+
+# what a question asks for, by its wording: one column each, so the model can learn which kind of sentence fits
+QUESTION_KINDS = {
+    "when": re.compile(r"\b(when|what date|which date|by what date|deadline|until when|effective)\b", re.I),
+    "how_long": re.compile(r"\bhow (long|often|many (days|months|years|weeks))\b|\bwithin how\b|\bwhat period\b", re.I),
+    "how_many": re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (percentage|percent|share|age|rate|ceiling|limit)\b", re.I),
+    "how_much": re.compile(r"\bhow much\b|\bwhat (amount|sum|fee|fine|penalty|salary|pay|price)\b|\bdollars?\b|\bcost\b", re.I),
+    "who": re.compile(r"(^|[,;]\s*|\band\s+)who\b|\bwhich (official|officer|secretary|agency|department|office|body|person|member)\b|\bresponsible\b", re.I),
+    "define": re.compile(r"\bdefin|\bwhat (counts|qualifies) as\b|\bwhat is meant\b|\bmeaning of\b", re.I),
+    "list": re.compile(r"\b(which|what) (agencies|countries|members|items|officials|departments|goods|states|programs|categories)\b|\blist|\bname the\b|\bwhich of\b", re.I),
+    "why": re.compile(r"\bwhy\b|\bpurpose\b|\breason\b", re.I),
+    "where": re.compile(r"\bwhere\b|\bwhich (country|state|city|place)\b", re.I),
+    "yes_no": re.compile(r"^\s*(does|do|did|is|are|was|were|can|may|must|will|has|have)\b", re.I),
+}
+# what a sentence states
+SENTENCE_KINDS = {
+    "date": re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"),
+    "year": re.compile(r"\b(1[89]\d\d|20\d\d)\b"),
+    "period": re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|thirty|sixty|ninety|\w+-\w+)[- ](days?|weeks?|months?|years?|hours?)\b", re.I),
+    "number": re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|hundred|thousand|million|billion)\b", re.I),
+    "percent": re.compile(r"\d\s*(%|percent\b|per centum\b)", re.I),
+    "money": re.compile(r"\$\s?\d|\b\d[\d,.]*\s*(dollars|million|billion)\b|\bdollars?\b", re.I),
+    "official": re.compile(r"\b(Secretary|Director|Administrator|Attorney General|Chairman|Chair|Commissioner|Comptroller|Governor|Ambassador|Representative|Board|Council|Commission|Committee|Agency|Department|Office)\b"),
+    "definition": re.compile(r"\b(means|shall mean|is defined|refers to|the term|includes?)\b", re.I),
+    "deontic": re.compile(r"\b(shall|must|may|is hereby|are hereby|authorized|directed)\b", re.I),
+    "list": re.compile(r"(^|\n)\s*(\([a-z0-9ivx]+\)|[a-z0-9]\.|\*|-)\s", re.I),
+    "reason": re.compile(r"\b(because|in order to|to ensure|to promote|to protect|purpose|policy of)\b", re.I),
+    "revokes": re.compile(r"\b(revoked|superseded|amended|rescinded|suspended|terminated|abolished)\b", re.I),
+}
+FEATURES = (
+    ["coverage", "coverage_context", "coverage_title", "coverage_conversation", "matched_terms", "question_terms",
+     "coverage_gap", "chunk_rank", "document_rank", "chunk_dense", "chunk_lexical", "chunk_fused", "words",
+     "position", "title_like", "ends_colon", "boilerplate", "same_document_as_first"]
+    + [f"asks_{k}" for k in QUESTION_KINDS] + [f"states_{k}" for k in SENTENCE_KINDS] + ["follow_up"]
+)
+
+
+@dataclass(slots=True)
+class ReaderQuestion:
+    """What the reader needs to know of the question."""
+
+    question: str
+    context_terms: frozenset[str] = frozenset()
+    is_follow_up: bool = False
+    earlier_question: str = ""
+
+    @property
+    def reading(self) -> str:
+        """The question as the cross-encoder reads it: a follow-up with the question it follows."""
+        return f"{self.question} ({self.earlier_question})" if self.is_follow_up and self.earlier_question else self.question
+
+
+def question_kinds(question: str) -> np.ndarray:
+    return np.array([1.0 if pattern.search(question) else 0.0 for pattern in QUESTION_KINDS.values()], dtype=np.float32)
+
+
+def sentence_kinds(text: str) -> list[float]:
+    return [1.0 if pattern.search(text) else 0.0 for pattern in SENTENCE_KINDS.values()]
+
+
+def features(question: ReaderQuestion, candidates: Sequence["Candidate"], idf: Callable, is_boilerplate: Callable,
+                   document_length: Callable[[str], int]) -> np.ndarray:
+    """One row per candidate, in FEATURES order."""
+    terms = set(tokenize(question.question))
+    context = set(question.context_terms) - terms
+    weights = idf(sorted(terms | context)) if terms or context else {}
+    total = sum(weights.get(t, 0.0) for t in terms) or 1.0
+    context_total = sum(weights.get(t, 0.0) for t in context) or 1.0
+    kinds = question_kinds(question.question)
+    documents = list(dict.fromkeys(c.chunk.source for c in sorted(candidates, key=lambda c: c.chunk_rank)))
+    first = documents[0] if documents else None
+    title_cover: dict[str, float] = {}
+    rows = []
+    for c in candidates:
+        title = c.chunk.title
+        if title not in title_cover:
+            title_cover[title] = sum(weights.get(t, 0.0) for t in terms & set(tokenize(title))) / total
+        matched = terms & c.terms
+        coverage = sum(weights.get(t, 0.0) for t in matched) / total
+        inherited = sum(weights.get(t, 0.0) for t in (terms & c.context) - matched) / total
+        conversation = sum(weights.get(t, 0.0) for t in context & c.terms) / context_total if context else 0.0
+        length = max(document_length(c.chunk.source), 1)
+        rows.append([
+            coverage, inherited, title_cover[title], conversation, len(matched), len(terms), 0.0,
+            c.chunk_rank, documents.index(c.chunk.source), c.chunk.dense_score if c.chunk.dense_score is not None else -1.0,
+            c.chunk.lexical_score if c.chunk.lexical_score is not None else -1.0, c.chunk.score,
+            c.words, c.start / length, float(c.title_like), float(c.text.rstrip().endswith(":")),
+            float(is_boilerplate(c.text)), float(c.chunk.source == first),
+            *kinds, *sentence_kinds(c.text), float(question.is_follow_up),
+        ])
+    matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(FEATURES))
+    if len(rows):
+        column = FEATURES.index("coverage")
+        matrix[:, FEATURES.index("coverage_gap")] = matrix[:, column].max() - matrix[:, column]
+    return matrix
+
+
+def reading_text(candidate: "Candidate") -> str:
+    """What the cross-encoder reads beside the question: the sentence, then where it stands (its order's title and
+    its section), which a question often names ("Truman's 1950 order on …"); truncation cuts the context first."""
+    from assistant.extractive import display_text
+
+    where = candidate.chunk.title[:120] + (f" > {candidate.section}" if candidate.section else "")
+    return f"{display_text(candidate.text)} | {where}"
+
+
+class CrossEncoder:
+    """The fine-tuned MiniLM cross-encoder (int8 ONNX): reads the question and a sentence together and gives a logit
+    for "this sentence answers it". Runs on ONNX Runtime, so answering never imports torch."""
+
+    def __init__(self, path: Path, max_tokens: int = 128) -> None:
+        self.path = path
+        self.max_tokens = max_tokens
+
+    @cached_property
+    def _tokenizer(self):
+        from tokenizers import Tokenizer
+
+        from vectorstore.embeddings import bundled_model_path
+
+        tokenizer = Tokenizer.from_file(str(bundled_model_path() / "tokenizer.json"))
+        tokenizer.enable_truncation(max_length=self.max_tokens, strategy="only_second")
+        tokenizer.enable_padding()
+        return tokenizer
+
+    @cached_property
+    def _session(self):
+        import os
+
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, min(os.cpu_count() or 1, 8))
+        options.log_severity_level = 3
+        return ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+
+    def logits(self, question: str, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
+        out = []
+        for offset in range(0, len(texts), batch_size):
+            encodings = self._tokenizer.encode_batch([(question, t) for t in texts[offset: offset + batch_size]])
+            feed = {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                    "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                    "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+            out.append(self._session.run(None, feed)[0].reshape(-1))
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+
+
+def blend(screen_probability: np.ndarray, logits: np.ndarray, weight: float) -> np.ndarray:
+    """The answer probability: the screen's and the cross-encoder's, mixed by the weight tuned on validation."""
+    return (1 - weight) * screen_probability + weight / (1 + np.exp(-logits))
+
+
+class ReaderModel:
+    """The shipped screen and reader models with their settings (`meta.json`); loads on first use."""
+
+    def __init__(self, directory: Path = MODEL_DIR) -> None:
+        self.directory = directory
+
+    @cached_property
+    def meta(self) -> dict:
+        return json.loads((self.directory / "meta.json").read_text())
+
+    @cached_property
+    def screen(self):
+        import lightgbm
+
+        return lightgbm.Booster(model_file=str(self.directory / "screen.txt"))
+
+    @cached_property
+    def cross_encoder(self) -> CrossEncoder:
+        return CrossEncoder(self.directory / "cross_encoder.onnx")
+
+    @property
+    def available(self) -> bool:
+        return all((self.directory / name).is_file() for name in ("meta.json", "screen.txt", "cross_encoder.onnx"))
+
+    def rank(self, question: ReaderQuestion, candidates: Sequence["Candidate"], idf, is_boilerplate,
+             document_length) -> list[tuple["Candidate", float]]:
+        """The screen's best few candidates with their blended probability that each answers, best first."""
+        if not candidates:
+            return []
+        screened = self.screen.predict(features(question, candidates, idf, is_boilerplate, document_length))
+        shortlist = np.argsort(-screened)[: int(self.meta["shortlist"])]
+        logits = self.cross_encoder.logits(question.reading, [reading_text(candidates[i]) for i in shortlist])
+        probability = blend(screened[shortlist], logits, float(self.meta["cross_encoder_weight"]))
+        return [(candidates[shortlist[i]], float(probability[i])) for i in np.argsort(-probability)]
+
+
+def _overlaps(a: "Candidate", b: "Candidate") -> bool:
+    return a.chunk.source == b.chunk.source and a.start < b.end and b.start < a.end
+
+
+class ReaderAnswerer:
+    """Answers from the reader's ranking: the best candidate, then the next ones the reader rates nearly as
+    likely to answer (another document's at its own ratio, for questions about two orders), within the word
+    budget; a refusal when even the best is unlikely."""
+
+    def __init__(self, extractive, idf, is_boilerplate, document_text, model: ReaderModel | None = None,
+                 refusal_threshold: float | None = None) -> None:
+        self.extractive = extractive
+        self.idf = idf
+        self.is_boilerplate = is_boilerplate
+        self.document_text = document_text
+        self.model = model or ReaderModel()
+        self.refusal_threshold = refusal_threshold
+
+    def document_length(self, source: str) -> int:
+        text = self.document_text(source)
+        return len(text) if text else 1
+
+    def ranked(self, question: str, query, candidates) -> list[tuple["Candidate", float]]:
+        asked = ReaderQuestion(question, frozenset(query.context_terms), query.is_follow_up, query.earlier_question)
+        return self.model.rank(asked, candidates, self.idf, self.is_boilerplate, self.document_length)
+
+    def choose(self, ranked: list[tuple["Candidate", float]]) -> list["Candidate"]:
+        meta = self.model.meta
+        best, best_p = ranked[0]
+        chosen, words = [best], best.words
+        for candidate, p in ranked[1:]:
+            if len(chosen) >= meta["max_sentences"]:
+                break
+            ratio = meta["same_document_ratio"] if candidate.chunk.source in {c.chunk.source for c in chosen} \
+                else meta["other_document_ratio"]
+            if p < ratio * best_p or words + candidate.words > meta["max_words"]:
+                continue
+            if any(_overlaps(candidate, other) for other in chosen):
+                continue
+            chosen.append(candidate)
+            words += candidate.words
+        return chosen
+
+    def answer(self, question: str, query, passages):
+        from assistant.extractive import quoted_answer, refusal
+
+        ranked = self.ranked(question, query, self.extractive.candidates(passages))
+        threshold = self.model.meta["refusal_threshold"] if self.refusal_threshold is None else self.refusal_threshold
+        if not ranked or ranked[0][1] < threshold:
+            return refusal(question, passages)
+        chosen = self.choose(ranked)
+        scores = {id(c): p for c, p in ranked}
+        for candidate in chosen:
+            candidate.score = scores[id(candidate)]
+        chosen.sort(key=lambda c: (c.chunk_rank, c.chunk.source, c.start))
+        return quoted_answer(question, [(c, c.start, c.end, c.text) for c in chosen])

@@ -1,0 +1,133 @@
+"""The trained reader: its features, the shipped models, the int8 cross-encoder against full precision, and
+answers over the demo corpus with the real bundled embedding model and an embedded Chroma store."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.extractive import Candidate
+from assistant.reader import (FEATURES, MODEL_DIR, QUESTION_KINDS, ReaderModel, ReaderQuestion, blend, features,
+                              question_kinds, reading_text)
+from vectorstore.hits import RetrievedChunk
+from vectorstore.lexical import tokenize
+
+
+
+def candidate(text: str, source: str = "a.md", rank: int = 0, start: int = 0, title: str = "An order") -> Candidate:
+    chunk = RetrievedChunk(chunk_id=f"{source}#{rank}", source=source, title=title, text=text, start=start,
+                           end=start + len(text), score=0.5, dense_score=0.6, lexical_score=0.4)
+    return Candidate(chunk=chunk, start=start, end=start + len(text), text=text, chunk_rank=rank,
+                     terms=frozenset(tokenize(text)))
+
+
+def features_of(question: str, texts: list[str]) -> np.ndarray:
+    asked = ReaderQuestion(question)
+    return features(asked, [candidate(t, start=100 * i) for i, t in enumerate(texts)],
+                          idf=lambda terms: {t: 1.0 for t in terms}, is_boilerplate=lambda s: False,
+                          document_length=lambda source: 1000)
+
+
+def test_one_row_per_candidate_and_one_column_per_feature():
+    rows = features_of("How many days does the Secretary have to report?",
+                       ["The Secretary shall report within 90 days.", "This order is effective immediately."])
+    assert rows.shape == (2, len(FEATURES))
+    column = dict(zip(FEATURES, rows.T))
+    assert column["coverage"][0] > column["coverage"][1], "the sentence with the question's words covers more"
+    assert column["states_period"][0] == 1 and column["states_period"][1] == 0
+    assert column["asks_how_long"][0] == 1 and column["asks_why"][0] == 0
+    assert column["coverage_gap"][0] == 0 and column["coverage_gap"][1] > 0
+
+
+def test_question_kinds_read_the_wording():
+    kinds = dict(zip(QUESTION_KINDS, question_kinds("Who chairs the council, and when must it report?")))
+    assert kinds["who"] == 1 and kinds["when"] == 1 and kinds["how_much"] == 0
+
+
+def test_a_follow_up_is_read_with_the_question_it_follows():
+    assert ReaderQuestion("When?", is_follow_up=True, earlier_question="Who chairs the board?").reading == \
+        "When? (Who chairs the board?)"
+    assert ReaderQuestion("When does it start?").reading == "When does it start?"
+
+
+def test_the_cross_encoder_reads_the_sentence_then_where_it_stands():
+    c = candidate("The Secretary shall report within 90 days.", title="Executive Order 10000—Reports")
+    c.section = "Sec. 2. Reports"
+    assert reading_text(c) == "The Secretary shall report within 90 days. | Executive Order 10000—Reports > Sec. 2. Reports"
+
+
+def test_blend_weighs_the_screen_and_the_cross_encoder():
+    screen, logits = np.array([0.2, 0.8]), np.array([10.0, -10.0])
+    assert np.allclose(blend(screen, logits, 0.0), screen)
+    assert np.allclose(blend(screen, logits, 1.0), [1.0, 0.0], atol=1e-4)
+
+
+def test_the_shipped_models_read_the_features_the_code_computes():
+    model = ReaderModel()
+    assert model.available
+    assert model.screen.num_feature() == len(FEATURES)
+    assert model.meta["features"] == FEATURES
+    assert 0 < model.meta["refusal_threshold"] < 1 and model.meta["shortlist"] >= 4
+    assert 0 < model.meta["cross_encoder_weight"] <= 1
+
+
+def test_int8_cross_encoder_scores_match_full_precision():
+    """The shipped int8 model against the fp32 model's logits on validation pairs, kept by the training script."""
+    reference = json.loads((MODEL_DIR / "cross_encoder_reference.json").read_text())
+    model = ReaderModel().cross_encoder
+    got = np.array([model.logits(r["question"], [r["sentence"]])[0] for r in reference])
+    expected = np.array([r["fp32_logit"] for r in reference])
+    assert np.corrcoef(got, expected)[0, 1] > 0.99
+    assert np.abs(got - expected).max() < 0.5
+    assert ((got > 0) == (expected > 0)).mean() >= 0.95, "the same answers pass the even-odds line"
+
+
+@pytest.fixture(scope="module")
+def trained_assistant(demo_assistant_with):
+    return demo_assistant_with(reader="trained")
+
+
+# written for this test over the demo corpus, not taken from any question set: (question, source, fact)
+ANSWERABLE = [
+    ("For how long does the Attorney General review FCPA enforcement guidelines under the pause order?",
+     "eo2025/02-February/2025-02-10-executive-order-14209.md", "180 days"),
+    ("How many delegates attended the session of the India-Russia working group?", "seed_india_russia.txt", "80"),
+    ("What does the GAO estimate the federal government loses to fraud each year?",
+     "eo2025/03-March/2025-03-25-executive-order-14249.md", "521 billion"),
+    ("Until when is enforcement of the country-specific reciprocal duties suspended?",
+     "eo2025/04-April/2025-04-09-executive-order-14266.md", "July 9, 2025"),
+    ("Within how many days must agency heads send OIRA their list of regulations under the deregulatory initiative?",
+     "eo2025/02-February/2025-02-19-executive-order-14219.md", "60 days"),
+    ("How many staffers work in the Department of Education's public relations office?",
+     "eo2025/03-March/2025-03-20-executive-order-14242.md", "80 staffers"),
+]
+OUT_OF_CORPUS = [
+    "What is the recipe for a classic French omelette?",
+    pytest.param("Who won the 2018 FIFA World Cup final?", marks=pytest.mark.xfail(
+        strict=True, reason="known weakness: a 'who' question outside the corpus gets an order's 'shall be the Chair' "
+                            "sentence above the refusal threshold")),
+]
+
+
+@pytest.mark.integration
+def test_the_trained_reader_quotes_the_answer(trained_assistant):
+    """Most questions get the fact, quoted verbatim from the right document (measured: 4 of 6; the misses are a
+    refusal on the news article and a window of a long sentence that stops before its date)."""
+    failures = []
+    for question, source, fact in ANSWERABLE:
+        answer = trained_assistant.ask(question)
+        for citation in answer.citations:
+            assert trained_assistant.document_text(citation.source)[citation.start:citation.end] == citation.quote
+        if answer.refused or fact not in answer.answer or source not in {c.source for c in answer.citations}:
+            failures.append(f"{question} -> {answer.answer[:160]}")
+    assert len(failures) <= 2, "\n".join(failures)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question", OUT_OF_CORPUS)
+def test_the_trained_reader_refuses_what_the_documents_do_not_say(trained_assistant, question):
+    answer = trained_assistant.ask(question)
+    assert answer.refused and answer.citations == [], answer.answer
+    assert "closest documents" in answer.answer
