@@ -27,6 +27,14 @@ QUESTIONS = [
 ]
 
 
+def copy_demo_files(corpus: Path) -> Path:
+    """The FILES of the demo corpus, copied into `corpus` with their sources kept."""
+    for name in FILES:
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(DEMO / name, corpus / name)
+    return corpus
+
+
 @pytest.fixture(scope="module")
 def backends(tmp_path_factory):
     cache = tmp_path_factory.mktemp("onnx-cache")
@@ -55,10 +63,7 @@ def test_onnx_vectors_match_pytorch(backends):
 
 
 def test_same_chunks_ids_and_answers_on_both_paths(backends, tmp_path):
-    corpus = tmp_path / "corpus"
-    for name in FILES:
-        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(DEMO / name, corpus / name)
+    corpus = copy_demo_files(tmp_path / "corpus")
     results = {}
     for onnx_or_torch, embedder in zip(("onnx", "torch"), backends):
         assistant = build_assistant(Settings(store=tmp_path / onnx_or_torch))
@@ -123,10 +128,7 @@ def test_cold_ask_does_not_import_torch(tmp_path, backends):
     import subprocess
     import sys
 
-    corpus = tmp_path / "corpus"
-    for name in FILES:
-        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(DEMO / name, corpus / name)
+    corpus = copy_demo_files(tmp_path / "corpus")
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYQA_EMBEDDING")}
     store = tmp_path / "store"
     ingest = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(corpus), "--store", str(store)],
