@@ -27,7 +27,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from assistant.reader import FEATURES, MODEL_DIR, CrossEncoder, ReaderQuestion, blend, features, reading_text  # noqa: E402
+from assistant.reader import (FEATURES, MODEL_DIR, CrossEncoder, ReaderQuestion, blend, features,  # noqa: E402
+                              reading_text, trees_from_lightgbm)
 
 DATA = REPO / "training" / "data"
 CACHE = Path("/tmp/policyqa-reader-cache")
@@ -218,6 +219,7 @@ def fit() -> None:
                  "validation": fig, "seed": SEED})
     MODEL_DIR.mkdir(exist_ok=True)
     screen.save_model(str(MODEL_DIR / "screen.txt"))
+    np.savez(MODEL_DIR / "screen.npz", **trees_from_lightgbm(screen.dump_model()))
     (MODEL_DIR / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     print(f"saved: shortlist {meta['shortlist']}, weight {meta['cross_encoder_weight']}; validation {json.dumps(fig)}")
 

@@ -67,10 +67,23 @@ def test_blend_weighs_the_screen_and_the_cross_encoder():
 def test_the_shipped_models_read_the_features_the_code_computes():
     model = ReaderModel()
     assert model.available
-    assert model.screen.num_feature() == len(FEATURES)
+    assert int(model.screen.feature.max()) < len(FEATURES)
     assert model.meta["features"] == FEATURES
     assert 0 < model.meta["refusal_threshold"] < 1 and model.meta["shortlist"] >= 4
     assert 0 < model.meta["cross_encoder_weight"] <= 1
+
+
+def test_the_numpy_screen_gives_lightgbms_probabilities():
+    """The shipped screen.npz (read without LightGBM) against LightGBM reading the same model's screen.txt."""
+    import lightgbm
+
+    booster = lightgbm.Booster(model_file=str(MODEL_DIR / "screen.txt"))
+    assert booster.num_feature() == len(FEATURES)
+    rows = np.random.default_rng(0).normal(scale=3.0, size=(200, len(FEATURES)))
+    rows[:, FEATURES.index("chunk_rank")] = np.arange(200) % 12
+    rows = np.vstack([rows, features_of("How many days does the Secretary have to report?",
+                                        ["The Secretary shall report within 90 days.", "This order is effective now."])])
+    assert np.allclose(ReaderModel().screen.predict(rows), booster.predict(rows), rtol=0, atol=1e-12)
 
 
 def test_int8_cross_encoder_scores_match_full_precision():
