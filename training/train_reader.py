@@ -3,8 +3,9 @@
     python training/train_reader.py --store STORE collect train validation   # retrieval + candidates, cached
     python training/train_reader.py fit        # the screen (LightGBM); with a cross-encoder: the blend, tuned
 
-STORE is a store of the whole corpus (`policyqa ingest ../shared/corpus/eo_full.tar.gz-unpacked-folder
-../shared/corpus/policy/seed_india_russia.txt --store STORE`): the sources of the question sets are paths in it.
+STORE is an ingest of the reader's corpus (`python training/reader_corpus.py UNPACKED_EO_FULL
+../shared/corpus/policy/seed_india_russia.txt DIR`, then `policyqa ingest DIR --store STORE`): every document the
+question sets quote, all 2025 orders and 700 distractors, under the sources the question sets use.
 `collect` runs the assistant's own retrieval for every question and keeps each candidate sentence with its
 features and label (1 when it overlaps a gold evidence quote); `fit` trains the screen on train (fixed seed),
 then, once `train_cross_encoder.py` has written the cross-encoder, chooses on validation the shortlist it reads,
@@ -60,8 +61,7 @@ class Collected:
 def load_cache(split: str) -> list[Collected]:
     """What `collect` kept for a split (stored as plain fields, so the script and its importers read the same)."""
     with open(CACHE / f"{split}.pkl", "rb") as f:
-        known = Collected.__dataclass_fields__
-        return [Collected(**{k: v for k, v in fields.items() if k in known}) for fields in pickle.load(f)]
+        return [Collected(**fields) for fields in pickle.load(f)]
 
 
 def full_source(doc: str) -> str:
