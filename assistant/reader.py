@@ -93,7 +93,7 @@ def sentence_kinds(text: str) -> list[float]:
 
 
 def features(question: ReaderQuestion, candidates: Sequence["Candidate"], idf: Callable, is_boilerplate: Callable,
-                   document_length: Callable[[str], int]) -> np.ndarray:
+             document_length: Callable[[str], int]) -> np.ndarray:
     """One row per candidate, in FEATURES order."""
     terms = set(tokenize(question.question))
     context = set(question.context_terms) - terms
@@ -101,8 +101,9 @@ def features(question: ReaderQuestion, candidates: Sequence["Candidate"], idf: C
     total = sum(weights.get(t, 0.0) for t in terms) or 1.0
     context_total = sum(weights.get(t, 0.0) for t in context) or 1.0
     kinds = question_kinds(question.question)
-    documents = list(dict.fromkeys(c.chunk.source for c in sorted(candidates, key=lambda c: c.chunk_rank)))
-    first = documents[0] if documents else None
+    documents = {source: rank for rank, source in
+                 enumerate(dict.fromkeys(c.chunk.source for c in sorted(candidates, key=lambda c: c.chunk_rank)))}
+    first = next(iter(documents), None)
     title_cover: dict[str, float] = {}
     rows = []
     for c in candidates:
@@ -116,7 +117,7 @@ def features(question: ReaderQuestion, candidates: Sequence["Candidate"], idf: C
         length = max(document_length(c.chunk.source), 1)
         rows.append([
             coverage, inherited, title_cover[title], conversation, len(matched), len(terms), 0.0,
-            c.chunk_rank, documents.index(c.chunk.source), c.chunk.dense_score if c.chunk.dense_score is not None else -1.0,
+            c.chunk_rank, documents[c.chunk.source], c.chunk.dense_score if c.chunk.dense_score is not None else -1.0,
             c.chunk.lexical_score if c.chunk.lexical_score is not None else -1.0, c.chunk.score,
             c.words, c.start / length, float(c.title_like), float(c.text.rstrip().endswith(":")),
             float(is_boilerplate(c.text)), float(c.chunk.source == first),
@@ -239,7 +240,7 @@ class TreeEnsemble:
 
 
 class ReaderModel:
-    """The shipped screen and reader models with their settings (`meta.json`); loads on first use."""
+    """The shipped screen and cross-encoder with their settings (`meta.json`); each loads on first use."""
 
     def __init__(self, directory: Path = MODEL_DIR) -> None:
         self.directory = directory
@@ -273,8 +274,24 @@ class ReaderModel:
         return [(candidates[shortlist[i]], float(probability[i])) for i in np.argsort(-probability)]
 
 
-def _overlaps(a: "Candidate", b: "Candidate") -> bool:
-    return a.chunk.source == b.chunk.source and a.start < b.end and b.start < a.end
+def choose_quotes(ranked: Sequence[tuple[str, int, int, int, float]], meta: dict) -> list[int]:
+    """Which of the ranked candidates (source, start, end, words, probability; best first) to quote: the best, then
+    those the reader rates nearly as likely (a ratio for the same document, another for other documents), within
+    the sentence and word budgets, none overlapping another. The training script tunes with this same function."""
+    best_p = ranked[0][4]
+    chosen, words = [0], ranked[0][3]
+    for index, (source, start, end, length, p) in enumerate(ranked[1:], start=1):
+        if len(chosen) >= meta["max_sentences"]:
+            break
+        same = any(ranked[i][0] == source for i in chosen)
+        ratio = meta["same_document_ratio"] if same else meta["other_document_ratio"]
+        if p < ratio * best_p or words + length > meta["max_words"]:
+            continue
+        if any(ranked[i][0] == source and start < ranked[i][2] and ranked[i][1] < end for i in chosen):
+            continue
+        chosen.append(index)
+        words += length
+    return chosen
 
 
 class ReaderAnswerer:
@@ -300,21 +317,8 @@ class ReaderAnswerer:
         return self.model.rank(asked, candidates, self.idf, self.is_boilerplate, self.document_length)
 
     def choose(self, ranked: list[tuple["Candidate", float]]) -> list["Candidate"]:
-        meta = self.model.meta
-        best, best_p = ranked[0]
-        chosen, words = [best], best.words
-        for candidate, p in ranked[1:]:
-            if len(chosen) >= meta["max_sentences"]:
-                break
-            ratio = meta["same_document_ratio"] if candidate.chunk.source in {c.chunk.source for c in chosen} \
-                else meta["other_document_ratio"]
-            if p < ratio * best_p or words + candidate.words > meta["max_words"]:
-                continue
-            if any(_overlaps(candidate, other) for other in chosen):
-                continue
-            chosen.append(candidate)
-            words += candidate.words
-        return chosen
+        picks = choose_quotes([(c.chunk.source, c.start, c.end, c.words, p) for c, p in ranked], self.model.meta)
+        return [ranked[i][0] for i in picks]
 
     def answer(self, question: str, query, passages):
         from assistant.extractive import quoted_answer, refusal

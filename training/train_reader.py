@@ -28,8 +28,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from assistant.reader import (FEATURES, MODEL_DIR, CrossEncoder, ReaderQuestion, blend, features,  # noqa: E402
-                              reading_text, trees_from_lightgbm)
+from assistant.reader import (FEATURES, MODEL_DIR, CrossEncoder, ReaderQuestion, blend, choose_quotes,  # noqa: E402
+                              features, reading_text, trees_from_lightgbm)
 
 DATA = REPO / "training" / "data"
 CACHE = Path("/tmp/policyqa-reader-cache")
@@ -139,23 +139,12 @@ def train_model(x: np.ndarray, y: np.ndarray, params: dict):
 
 def assemble(r: Collected, order: np.ndarray, probability: np.ndarray, meta: dict) -> tuple[bool, str, list[int]]:
     """(refused, answer text, chosen candidate indices) as ReaderAnswerer builds them."""
-    ranked = np.argsort(-probability)
-    if not len(ranked) or probability[ranked[0]] < meta["refusal_threshold"]:
+    ranked = [order[i] for i in np.argsort(-probability)]
+    if not ranked or probability.max() < meta["refusal_threshold"]:
         return True, "", []
-    best = ranked[0]
-    chosen = [order[best]]
-    words = r.words[order[best]]
-    for i in ranked[1:]:
-        if len(chosen) >= meta["max_sentences"]:
-            break
-        c = order[i]
-        ratio = meta["same_document_ratio"] if r.sources[c] in {r.sources[j] for j in chosen} else meta["other_document_ratio"]
-        if probability[i] < ratio * probability[best] or words + r.words[c] > meta["max_words"]:
-            continue
-        if any(r.sources[c] == r.sources[j] and r.spans[c][0] < r.spans[j][1] and r.spans[j][0] < r.spans[c][1] for j in chosen):
-            continue
-        chosen.append(c)
-        words += r.words[c]
+    best_first = np.sort(probability)[::-1]
+    picks = choose_quotes([(r.sources[c], *r.spans[c], r.words[c], p) for c, p in zip(ranked, best_first)], meta)
+    chosen = [ranked[i] for i in picks]
     return False, " ".join(r.texts[c] for c in chosen), chosen
 
 
