@@ -1,8 +1,8 @@
 """The assistant as LangChain components: a retriever and an LCEL chain.
 
 `PolicyRetriever` exposes hybrid retrieval to any LangChain pipeline; `build_chain` composes
-question -> standalone query -> retrieval -> answerer as an LCEL Runnable whose steps are the
-same functions `Assistant.stream` runs, so the chain and the CLI give identical answers. The
+question analysis -> retrieval -> answer as an LCEL Runnable whose steps are the public steps
+`Assistant.stream` runs, so the chain and the CLI give identical answers. The
 command line calls those functions directly, to start without importing LangChain.
 """
 
@@ -44,15 +44,16 @@ class PolicyRetriever(BaseRetriever):
 
 
 def build_chain(assistant: "Assistant") -> Runnable:
-    """LCEL chain: {"question", "history"?, "k"?, "mode"?} -> Answer."""
+    """LCEL chain: {"question", "history"?, "k"?, "mode"?} -> Answer, from the assistant's three public steps."""
 
-    def prepare(inputs: dict) -> dict:
-        mode = inputs.get("mode")
-        use_llm = assistant._use_llm(mode)
-        question, turns, query, result, top = assistant._prepare(inputs["question"], inputs.get("history", ()), inputs.get("k"), use_llm)
-        return {"question": question, "turns": turns, "query": query, "result": result, "top": top, "use_llm": use_llm}
+    def analyze(inputs: dict) -> dict:
+        return {**inputs, "analysis": assistant.analyze(inputs["question"], inputs.get("history", ()), inputs.get("mode"))}
+
+    def retrieve(state: dict) -> dict:
+        return {**state, "result": assistant.retrieve(state["analysis"], state.get("k"))}
 
     def answer(state: dict) -> Answer:
-        return assistant._answer(state["question"], state["turns"], state["query"], state["result"], state["top"], state["use_llm"])
+        return assistant.answer(state["analysis"], state["result"], state.get("k"), state.get("mode"))
 
-    return RunnableLambda(prepare, name="retrieve") | RunnableLambda(answer, name="answer")
+    return (RunnableLambda(analyze, name="analyze") | RunnableLambda(retrieve, name="retrieve")
+            | RunnableLambda(answer, name="answer"))

@@ -59,7 +59,6 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON (the ask --json contract)")
     ask.add_argument("-k", "--top-k", type=int, help="number of passages to retrieve (default 6)")
-    ask.add_argument("--reader", choices=["rules", "trained"], help="how the extractive answerer picks sentences: the trained reader model or the hand-tuned rules (default: $POLICYQA_READER or trained)")
     ask.add_argument("--history", type=Path, metavar="FILE", help="JSON list of earlier turns [{role, content}] for a follow-up")
     ask.add_argument("--stream", action="store_true", help="print the answer as it is written (language-model mode)")
     ask.add_argument("--llm", metavar="PROVIDER:MODEL", help="answer with a language model, e.g. ollama:llama3.1")
@@ -80,7 +79,6 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--compare", type=Path, metavar="OTHER_DIR", help="an earlier run to compare against")
     evaluate.add_argument("--no-resume", action="store_true", help="start over even if --out has results")
     evaluate.add_argument("-k", "--top-k", type=int, help="number of passages to retrieve")
-    evaluate.add_argument("--reader", choices=["rules", "trained"], help="evaluate the trained reader or the hand-tuned rules (default: $POLICYQA_READER or trained)")
     evaluate.add_argument("--llm", metavar="PROVIDER:MODEL", help="evaluate a language-model answerer")
     evaluate.add_argument("--llm-base-url", metavar="URL")
     _store_args(evaluate)
@@ -102,7 +100,6 @@ def settings_from_args(args: argparse.Namespace):
         chroma_url=getattr(args, "chroma_url", None),
         embedding_model=getattr(args, "embedding_model", None),
         top_k=getattr(args, "top_k", None),
-        reader=getattr(args, "reader", None),
         llm=llm,
         llm_base_url=getattr(args, "llm_base_url", None),
         answer_mode="llm" if llm else None,

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
+from assistant.analysis import QUESTION_KINDS, QuestionAnalysis
 from vectorstore.lexical import tokenize
 
 if TYPE_CHECKING:
@@ -33,19 +33,6 @@ if TYPE_CHECKING:
 
 MODEL_DIR = Path(__file__).resolve().parent / "reader_model"
 
-# what a question asks for, by its wording: one column each, so the model can learn which kind of sentence fits
-QUESTION_KINDS = {
-    "when": re.compile(r"\b(when|what date|which date|by what date|deadline|until when|effective)\b", re.I),
-    "how_long": re.compile(r"\bhow (long|often|many (days|months|years|weeks))\b|\bwithin how\b|\bwhat period\b", re.I),
-    "how_many": re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (percentage|percent|share|age|rate|ceiling|limit)\b", re.I),
-    "how_much": re.compile(r"\bhow much\b|\bwhat (amount|sum|fee|fine|penalty|salary|pay|price)\b|\bdollars?\b|\bcost\b", re.I),
-    "who": re.compile(r"(^|[,;]\s*|\band\s+)who\b|\bwhich (official|officer|secretary|agency|department|office|body|person|member)\b|\bresponsible\b", re.I),
-    "define": re.compile(r"\bdefin|\bwhat (counts|qualifies) as\b|\bwhat is meant\b|\bmeaning of\b", re.I),
-    "list": re.compile(r"\b(which|what) (agencies|countries|members|items|officials|departments|goods|states|programs|categories)\b|\blist|\bname the\b|\bwhich of\b", re.I),
-    "why": re.compile(r"\bwhy\b|\bpurpose\b|\breason\b", re.I),
-    "where": re.compile(r"\bwhere\b|\bwhich (country|state|city|place)\b", re.I),
-    "yes_no": re.compile(r"^\s*(does|do|did|is|are|was|were|can|may|must|will|has|have)\b", re.I),
-}
 # what a sentence states
 SENTENCE_KINDS = {
     "date": re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b"),
@@ -69,30 +56,15 @@ FEATURES = (
 )
 
 
-@dataclass(slots=True)
-class ReaderQuestion:
-    """What the reader needs to know of the question."""
-
-    question: str
-    context_terms: frozenset[str] = frozenset()
-    is_follow_up: bool = False
-    earlier_question: str = ""
-
-    @property
-    def reading(self) -> str:
-        """The question as the cross-encoder reads it: a follow-up with the question it follows."""
-        return f"{self.question} ({self.earlier_question})" if self.is_follow_up and self.earlier_question else self.question
-
-
-def question_kinds(question: str) -> np.ndarray:
-    return np.array([1.0 if pattern.search(question) else 0.0 for pattern in QUESTION_KINDS.values()], dtype=np.float32)
+def question_kinds(question: QuestionAnalysis) -> np.ndarray:
+    return np.array([1.0 if kind in question.asks else 0.0 for kind in QUESTION_KINDS], dtype=np.float32)
 
 
 def sentence_kinds(text: str) -> list[float]:
     return [1.0 if pattern.search(text) else 0.0 for pattern in SENTENCE_KINDS.values()]
 
 
-def features(question: ReaderQuestion, candidates: Sequence["Candidate"], idf: Callable, is_boilerplate: Callable,
+def features(question: QuestionAnalysis, candidates: Sequence["Candidate"], idf: Callable, is_boilerplate: Callable,
              document_length: Callable[[str], int]) -> np.ndarray:
     """One row per candidate, in FEATURES order."""
     terms = set(tokenize(question.question))
@@ -100,7 +72,7 @@ def features(question: ReaderQuestion, candidates: Sequence["Candidate"], idf: C
     weights = idf(sorted(terms | context)) if terms or context else {}
     total = sum(weights.get(t, 0.0) for t in terms) or 1.0
     context_total = sum(weights.get(t, 0.0) for t in context) or 1.0
-    kinds = question_kinds(question.question)
+    kinds = question_kinds(question)
     documents = {source: rank for rank, source in
                  enumerate(dict.fromkeys(c.chunk.source for c in sorted(candidates, key=lambda c: c.chunk_rank)))}
     first = next(iter(documents), None)
@@ -262,7 +234,7 @@ class ReaderModel:
     def available(self) -> bool:
         return all((self.directory / name).is_file() for name in ("meta.json", "screen.npz", "cross_encoder.onnx"))
 
-    def rank(self, question: ReaderQuestion, candidates: Sequence["Candidate"], idf, is_boilerplate,
+    def rank(self, question: QuestionAnalysis, candidates: Sequence["Candidate"], idf, is_boilerplate,
              document_length) -> list[tuple["Candidate", float]]:
         """The screen's best few candidates with their blended probability that each answers, best first."""
         if not candidates:
@@ -299,9 +271,9 @@ class ReaderAnswerer:
     likely to answer (another document's at its own ratio, for questions about two orders), within the word
     budget; a refusal when even the best is unlikely."""
 
-    def __init__(self, extractive, idf, is_boilerplate, document_text, model: ReaderModel | None = None,
+    def __init__(self, candidate_finder, idf, is_boilerplate, document_text, model: ReaderModel | None = None,
                  refusal_threshold: float | None = None) -> None:
-        self.extractive = extractive
+        self.candidate_finder = candidate_finder
         self.idf = idf
         self.is_boilerplate = is_boilerplate
         self.document_text = document_text
@@ -312,24 +284,23 @@ class ReaderAnswerer:
         text = self.document_text(source)
         return len(text) if text else 1
 
-    def ranked(self, question: str, query, candidates) -> list[tuple["Candidate", float]]:
-        asked = ReaderQuestion(question, frozenset(query.context_terms), query.is_follow_up, query.earlier_question)
-        return self.model.rank(asked, candidates, self.idf, self.is_boilerplate, self.document_length)
+    def ranked(self, question: QuestionAnalysis, candidates) -> list[tuple["Candidate", float]]:
+        return self.model.rank(question, candidates, self.idf, self.is_boilerplate, self.document_length)
 
     def choose(self, ranked: list[tuple["Candidate", float]]) -> list["Candidate"]:
         picks = choose_quotes([(c.chunk.source, c.start, c.end, c.words, p) for c, p in ranked], self.model.meta)
         return [ranked[i][0] for i in picks]
 
-    def answer(self, question: str, query, passages):
+    def answer(self, question: QuestionAnalysis, passages):
         from assistant.extractive import quoted_answer, refusal
 
-        ranked = self.ranked(question, query, self.extractive.candidates(passages))
+        ranked = self.ranked(question, self.candidate_finder.candidates(passages))
         threshold = self.model.meta["refusal_threshold"] if self.refusal_threshold is None else self.refusal_threshold
         if not ranked or ranked[0][1] < threshold:
-            return refusal(question, passages)
+            return refusal(question.question, passages)
         chosen = self.choose(ranked)
         scores = {id(c): p for c, p in ranked}
         for candidate in chosen:
             candidate.score = scores[id(candidate)]
         chosen.sort(key=lambda c: (c.chunk_rank, c.chunk.source, c.start))
-        return quoted_answer(question, [(c, c.start, c.end, c.text) for c in chosen])
+        return quoted_answer(question.question, [(c, c.start, c.end, c.text) for c in chosen])

@@ -35,9 +35,7 @@ class Settings(BaseSettings):
     top_k: int = Field(6, ge=1, le=50, description="How many passages retrieval returns.")
     exact_search_max_chunks: int = Field(10000, ge=0, description="A store of at most this many chunks is searched exactly, with every vector in memory (the same question always finds the same passages); a larger one through Chroma's approximate HNSW index. 0: always HNSW.")
     expand_documents: int = Field(1, ge=0, le=10, description="The extractive answerer reads this many of the best documents whole, not only their retrieved passages (0: passages only).")
-    part_passages: int = Field(3, ge=0, le=20, description="A question in several parts (\"…, and from when?\") is also searched part by part; the extractive answerer reads the first this many passages of each part's search (its first 10 hits) that come from documents the whole question did not find (0: off).")
     answer_mode: Literal["extractive", "llm"] = "extractive"
-    reader: Literal["rules", "trained"] = Field("trained", description="How the extractive answerer picks its sentences: trained (the reader models shipped in assistant/reader_model/, chosen on validation) or rules (the hand-tuned scores of earlier versions).")
     llm: str | None = Field(None, description="provider:model, e.g. ollama:llama3.1, openai:gpt-4o-mini, openai-compatible:MODEL.")
     llm_base_url: str | None = None
     llm_timeout: float = Field(60.0, gt=0)

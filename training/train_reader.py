@@ -2,6 +2,7 @@
 
     python training/train_reader.py --store STORE collect train validation   # retrieval + candidates, cached
     python training/train_reader.py fit        # the screen (LightGBM); with a cross-encoder: the blend, tuned
+    python training/train_reader.py fit --model-dir /tmp/trial   # the same for a trial cross-encoder there
 
 STORE is an ingest of the reader's corpus (`python training/reader_corpus.py UNPACKED_EO_FULL
 ../shared/corpus/policy/seed_india_russia.txt DIR`, then `policyqa ingest DIR --store STORE`): every document the
@@ -28,7 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from assistant.reader import (FEATURES, MODEL_DIR, CrossEncoder, ReaderQuestion, blend, choose_quotes,  # noqa: E402
+from assistant.reader import (FEATURES, MODEL_DIR, CrossEncoder, blend, choose_quotes,  # noqa: E402
                               features, reading_text, trees_from_lightgbm)
 
 DATA = REPO / "training" / "data"
@@ -55,13 +56,15 @@ class Collected:
     spans: list[tuple[int, int]]
     evidence_docs: list[str]
     readings: list[str]  # what the cross-encoder reads of each candidate (assistant.reader.reading_text)
-    question_reading: str  # … and of the question (ReaderQuestion.reading)
+    question_reading: str  # … and of the question (QuestionAnalysis.reading)
 
 
 def load_cache(split: str) -> list[Collected]:
-    """What `collect` kept for a split (stored as plain fields, so the script and its importers read the same)."""
+    """What `collect` kept for a split (stored as plain fields, so the script and its importers read the same; fields
+    an older `collect` kept and this script no longer uses are left out)."""
+    known = set(Collected.__dataclass_fields__)
     with open(CACHE / f"{split}.pkl", "rb") as f:
-        return [Collected(**fields) for fields in pickle.load(f)]
+        return [Collected(**{k: v for k, v in fields.items() if k in known}) for fields in pickle.load(f)]
 
 
 def full_source(doc: str) -> str:
@@ -94,10 +97,10 @@ def collect(store: Path, splits: list[str]) -> None:
         rows: list[Collected] = []
         started = time.time()
         for n, q in enumerate(questions, 1):
-            question, turns, query, result, top = assistant.prepare(q["question"], q.get("history") or [])
-            passages, _ = assistant.passages_to_read(question, query, result, top)
-            candidates = assistant.extractive.candidates(passages)
-            asked = ReaderQuestion(question, frozenset(query.context_terms), query.is_follow_up, query.earlier_question)
+            asked = assistant.analyze(q["question"], q.get("history") or [])
+            result = assistant.retrieve(asked)
+            passages = assistant.passages_to_read(result, result.chunks[: assistant.settings.top_k])
+            candidates = assistant.candidate_finder.candidates(passages)
             cheap = features(asked, candidates, assistant.lexical.idf, assistant.lexical.is_boilerplate,
                              assistant.reader.document_length)
             gold = []
@@ -171,7 +174,7 @@ def figures(data: list[Collected], orders, probabilities, meta: dict) -> dict:
             "by_type": {k: round(float(np.mean(v)), 3) for k, v in sorted(by_type.items())}}
 
 
-def fit() -> None:
+def fit(model_dir: Path = MODEL_DIR) -> None:
     train = load_cache("train")
     validation = load_cache("validation")
     x = np.vstack([r.cheap for r in train if len(r.labels)])
@@ -187,8 +190,8 @@ def fit() -> None:
     best = (None, {**meta, "shortlist": 0, "cross_encoder_weight": 0.0},
             figures(validation, order, [p[o] for p, o in zip(screened, order)], meta))
     print(f"design: screen alone: {_short(best[2])}")
-    if (MODEL_DIR / "cross_encoder.onnx").is_file():
-        cross = CrossEncoder(MODEL_DIR / "cross_encoder.onnx")
+    if (model_dir / "cross_encoder.onnx").is_file():
+        cross = CrossEncoder(model_dir / "cross_encoder.onnx")
         for k in (4, 6, 8):
             shortlist = [o[:k] for o in order]
             logits = [cross.logits(r.question_reading, [r.readings[i] for i in s]) if len(s) else np.zeros(0)
@@ -206,10 +209,10 @@ def fit() -> None:
     meta.update({"features": FEATURES, "trained_on": "training/data/train.jsonl",
                  "tuned_on": "training/data/validation.jsonl (+ data/sample_questions.jsonl, benchmarks/heldout*)",
                  "validation": fig, "seed": SEED})
-    MODEL_DIR.mkdir(exist_ok=True)
-    screen.save_model(str(MODEL_DIR / "screen.txt"))
-    np.savez(MODEL_DIR / "screen.npz", **trees_from_lightgbm(screen.dump_model()))
-    (MODEL_DIR / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    model_dir.mkdir(exist_ok=True)
+    screen.save_model(str(model_dir / "screen.txt"))
+    np.savez(model_dir / "screen.npz", **trees_from_lightgbm(screen.dump_model()))
+    (model_dir / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     print(f"saved: shortlist {meta['shortlist']}, weight {meta['cross_encoder_weight']}; validation {json.dumps(fig)}")
 
 
@@ -244,13 +247,15 @@ def main() -> None:
     parser.add_argument("--store", type=Path)
     parser.add_argument("step", choices=["collect", "fit"])
     parser.add_argument("splits", nargs="*", default=["train", "validation"])
+    parser.add_argument("--model-dir", type=Path, default=MODEL_DIR,
+                        help="fit: where the cross-encoder is read from and the screen and settings are written")
     args = parser.parse_args()
     if args.step == "collect":
         if "test" in args.splits:
             parser.error("the test split is run once, at the end, with `policyqa eval`; it is never collected here")
         collect(args.store, args.splits)
     else:
-        fit()
+        fit(args.model_dir)
 
 
 if __name__ == "__main__":

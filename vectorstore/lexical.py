@@ -201,15 +201,6 @@ class LexicalIndex:
         """True for sentences found in many documents (authority clauses, general provisions)."""
         return sentence_key(sentence) in self.boilerplate
 
-    def mentions(self, token: str, prefix: bool = False) -> bool:
-        """Whether any chunk contains the (tokenized) term, or with `prefix` a term that starts with it;
-        True when there is no index to ask."""
-        if self._scores is None:
-            return True
-        if self._scores.document_frequency(token) > 0:
-            return True
-        return prefix and any(term.startswith(token) for term in self._scores.vocab)
-
     def idf(self, tokens: Iterable[str]) -> dict[str, float]:
         """Inverse document frequency of tokens over all chunks (unknown tokens get the maximum)."""
         n_docs = max(len(self._ids), 1)

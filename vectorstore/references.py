@@ -78,3 +78,15 @@ def titles_instrument(title: str, kind: str, number: str) -> bool:
     but not "Executive Order 10896: …" for ("Proclamation", "10896")."""
     name = _KIND_IN_TITLE.get(kind.lower(), re.escape(kind))
     return re.search(rf"\b{name}\s*(?:No\.\s*)?{re.escape(number)}\b", title, re.I) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class NamedDocuments:
+    """The documents a question points at, read once from its text: orders by number and dates."""
+
+    instruments: tuple[tuple[str, str], ...] = ()
+    dates: tuple[DateMention, ...] = ()
+
+    @classmethod
+    def in_text(cls, text: str) -> "NamedDocuments":
+        return cls(tuple(instrument_mentions(text)), tuple(date_mentions(text)))

@@ -15,7 +15,7 @@ import numpy as np
 
 from ingest.catalog import Catalog, StoredChunk
 from vectorstore.chroma_store import ChromaStore, DenseHit
-from vectorstore.references import date_mentions, instrument_mentions, titles_instrument
+from vectorstore.references import DateMention, NamedDocuments, titles_instrument
 from vectorstore.embeddings import Embedder
 from vectorstore.hits import RetrievedChunk
 from vectorstore.lexical import LexicalIndex
@@ -190,10 +190,12 @@ class HybridRetriever:
             log.debug("could not save the vectors for exact search: %s", exc)
 
     def retrieve(self, query: str, k: int, lexical_query: str | None = None,
-                 vector: np.ndarray | None = None) -> RetrievalResult:
-        """The best chunks for a query (`vector`: its embedding, when the caller has it already)."""
+                 named: NamedDocuments | None = None) -> RetrievalResult:
+        """The best chunks for a query (`lexical_query`: what BM25 searches, when it differs from the query; `named`:
+        the documents the question names, when the caller has read them already)."""
         self.refresh()
-        vector = self.embedder.embed_query(query) if vector is None else vector
+        named = NamedDocuments.in_text(query) if named is None else named
+        vector = self.embedder.embed_query(query)
         pool = max(self.pool, 3 * k)
         dense = self.dense_search(vector, pool)
         lexical = self.lexical.search(lexical_query or query, pool)
@@ -205,8 +207,8 @@ class HybridRetriever:
         for rank, hit in enumerate(lexical):
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.lexical_weight / (RRF_K + rank + 1)
         best_similarity = dense[0].similarity if dense else 0.0
-        numbered = self._numbered_sources(query)
-        for rank, hit in enumerate(self._named_ranking(query, vector, pool, best_similarity, numbered)):
+        numbered = self._numbered_sources(named.instruments)
+        for rank, hit in enumerate(self._named_ranking(named.dates, vector, pool, best_similarity, numbered)):
             dense_sim.setdefault(hit.chunk_id, hit.similarity)
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.dated_weight / (RRF_K + rank + 1)
         ranked = sorted(fused, key=lambda cid: -fused[cid])
@@ -220,15 +222,14 @@ class HybridRetriever:
         return RetrievalResult(chunks=[c for c in chunks if c is not None], query_vector=vector,
                                named_sources=tuple(numbered))
 
-    def _numbered_sources(self, query: str) -> list[str]:
+    def _numbered_sources(self, mentions: Sequence[tuple[str, str]]) -> list[str]:
         """The documents whose titles hold an order or proclamation number the question names ("EO 14257")."""
-        mentions = instrument_mentions(query)
         if not mentions:
             return []
         return self.catalog.sources_titled([number for _, number in mentions],
                                            keep=lambda title: any(titles_instrument(title, *m) for m in mentions))
 
-    def _named_ranking(self, query: str, vector: np.ndarray, pool: int, best_similarity: float,
+    def _named_ranking(self, mentions: Sequence[DateMention], vector: np.ndarray, pool: int, best_similarity: float,
                        numbered: Sequence[str] = ()) -> list[DenseHit]:
         """A third ranking for questions that name documents: by date ("the March 6, 2025 adjustments") or by
         number ("EO 14257"). It holds the chunks of those documents, by similarity to the question. A date shared
@@ -237,7 +238,6 @@ class HybridRetriever:
         are then about other things."""
         if not self.dated_weight:
             return []
-        mentions = date_mentions(query)
         sources = self.catalog.sources_dated([m.like_pattern for m in mentions], self.dated_limit) if mentions else []
         sources = list(dict.fromkeys([*sources, *numbered]))
         if not sources:

@@ -33,8 +33,6 @@ def test_index_search_and_rebuild(tmp_path):
     assert not index.is_boilerplate("The Secretary shall report on copper imports within 270 days.")
     idf = index.idf(["copper", "order"])
     assert idf["copper"] > idf["order"]
-    assert index.mentions("9903.01.63") and index.mentions(stem("imports")) and not index.mentions("greenland")
-    assert not index.mentions("secr") and index.mentions("secr", prefix=True)
 
     reloaded = LexicalIndex(tmp_path / "lex")
     reloaded.ensure_current(1, lambda: [])

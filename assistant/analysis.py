@@ -1,0 +1,97 @@
+"""Reading the question once: (question, conversation) -> a typed `QuestionAnalysis` that retrieval and the reader
+both take. No language model: a follow-up is folded together with the last exchange for retrieval."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from assistant.answers import Turn
+from vectorstore.lexical import tokenize
+from vectorstore.references import NamedDocuments
+
+_FOLLOW_UP_OPENERS = re.compile(
+    r"^\s*(and|but|also|so|then|what about|how about|and what|ok(ay)?|same|why|is that|does that|did that|was that)\b", re.IGNORECASE
+)
+_REFERRING = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|he|she|the (order|rule|document|report|article|measure|program|agency|commission|tariff|investigation|same))\b", re.IGNORECASE)
+_MARKERS = re.compile(r"\[\d+\]")
+_MAX_CONTEXT_CHARS = 600
+
+# what a question asks for, by its wording: one column each, so the model can learn which kind of sentence fits
+QUESTION_KINDS = {
+    "when": re.compile(r"\b(when|what date|which date|by what date|deadline|until when|effective)\b", re.I),
+    "how_long": re.compile(r"\bhow (long|often|many (days|months|years|weeks))\b|\bwithin how\b|\bwhat period\b", re.I),
+    "how_many": re.compile(r"\bhow many\b|\bnumber of\b|\bwhat (percentage|percent|share|age|rate|ceiling|limit)\b", re.I),
+    "how_much": re.compile(r"\bhow much\b|\bwhat (amount|sum|fee|fine|penalty|salary|pay|price)\b|\bdollars?\b|\bcost\b", re.I),
+    "who": re.compile(r"(^|[,;]\s*|\band\s+)who\b|\bwhich (official|officer|secretary|agency|department|office|body|person|member)\b|\bresponsible\b", re.I),
+    "define": re.compile(r"\bdefin|\bwhat (counts|qualifies) as\b|\bwhat is meant\b|\bmeaning of\b", re.I),
+    "list": re.compile(r"\b(which|what) (agencies|countries|members|items|officials|departments|goods|states|programs|categories)\b|\blist|\bname the\b|\bwhich of\b", re.I),
+    "why": re.compile(r"\bwhy\b|\bpurpose\b|\breason\b", re.I),
+    "where": re.compile(r"\bwhere\b|\bwhich (country|state|city|place)\b", re.I),
+    "yes_no": re.compile(r"^\s*(does|do|did|is|are|was|were|can|may|must|will|has|have)\b", re.I),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionAnalysis:
+    """What the assistant reads of a question, once: the question itself, what retrieval searches for (with the
+    last exchange folded in for a follow-up), the documents it names, and the kinds of answer its wording asks
+    for (`QUESTION_KINDS`)."""
+
+    question: str
+    history: tuple[Turn, ...] = ()
+    dense_query: str = ""
+    lexical_query: str = ""
+    context_terms: frozenset[str] = frozenset()  # terms of the last exchange, for a follow-up
+    is_follow_up: bool = False
+    earlier_question: str = ""  # the question this one follows up
+    named: NamedDocuments = NamedDocuments()
+    asks: frozenset[str] = frozenset()
+
+    @property
+    def reading(self) -> str:
+        """The question as the reader's cross-encoder reads it: a follow-up with the question it follows."""
+        return f"{self.question} ({self.earlier_question})" if self.is_follow_up and self.earlier_question else self.question
+
+    @property
+    def standalone_question(self) -> str | None:
+        """What was searched for a follow-up (shown to the user); None for a question that stands alone."""
+        return self.dense_query if self.is_follow_up else None
+
+    def searching(self, query: str) -> "QuestionAnalysis":
+        """The same analysis searching for another query (a language model's rewrite of a follow-up)."""
+        from dataclasses import replace
+
+        return replace(self, dense_query=query, lexical_query=f"{query} {self.lexical_query}",
+                       named=NamedDocuments.in_text(query))
+
+
+def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
+    """A question leans on the conversation when it opens like a continuation, refers back, or is short
+    and shares a word with the last exchange (a short question on a new topic stands alone)."""
+    if not any(turn.role == "user" for turn in history):
+        return False
+    if _FOLLOW_UP_OPENERS.search(question) or _REFERRING.search(question):
+        return True
+    terms = set(tokenize(question))
+    recent = " ".join(turn.content for turn in history[-2:])
+    return len(terms) <= 4 and bool(terms & set(tokenize(recent)))
+
+
+def analyze(question: str, history: Sequence[Turn | dict] = ()) -> QuestionAnalysis:
+    """The analysis of a question asked after `history` (turns, or their dicts). A follow-up is searched with
+    the last exchange added; a new topic goes through unchanged."""
+    turns = tuple(t if isinstance(t, Turn) else Turn.from_dict(t) for t in history)
+    question = question.strip()
+    if not question:
+        raise ValueError("the question is empty")
+    asks = frozenset(kind for kind, pattern in QUESTION_KINDS.items() if pattern.search(question))
+    if not is_follow_up(question, turns):
+        return QuestionAnalysis(question, turns, question, question, named=NamedDocuments.in_text(question), asks=asks)
+    last_user = next((t.content for t in reversed(turns) if t.role == "user"), "")
+    last_answer = next((t.content for t in reversed(turns) if t.role == "assistant"), "")
+    context = f"{last_user} {_MARKERS.sub('', last_answer)[:_MAX_CONTEXT_CHARS]}".strip()
+    dense_query = f"{question} {context}"[:2000]
+    return QuestionAnalysis(question, turns, dense_query, f"{question} {question} {context}",
+                            frozenset(tokenize(context)), True, last_user, NamedDocuments.in_text(dense_query), asks)

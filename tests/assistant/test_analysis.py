@@ -1,0 +1,57 @@
+"""Reading the question once: follow-up detection, the standalone retrieval query, the documents and the kinds of
+answer a question names, without a language model."""
+
+import pytest
+
+from assistant.analysis import analyze, is_follow_up
+from assistant.answers import Turn
+from vectorstore.references import DateMention
+
+HISTORY = [
+    Turn("user", "What did the February 25 copper order set in motion?"),
+    Turn("assistant", "EO 14220 directed the Secretary of Commerce to open a Section 232 investigation into copper imports [1]."),
+]
+
+
+def test_continuations_and_references_are_follow_ups():
+    assert is_follow_up("And when does it take effect?", HISTORY)
+    assert is_follow_up("How long does Commerce have to report back?", HISTORY)
+    assert is_follow_up("What does that investigation cover?", HISTORY)
+
+
+def test_new_topics_and_first_questions_stand_alone():
+    assert not is_follow_up("What is the recipe for chocolate cake?", HISTORY)
+    assert not is_follow_up("Which agencies were eliminated by the March 14 order on the federal bureaucracy?", HISTORY)
+    assert not is_follow_up("And when does it take effect?", [])
+
+
+def test_a_follow_up_is_searched_with_the_last_exchange():
+    query = analyze("How long does Commerce have to report back?", HISTORY)
+    assert query.is_follow_up and query.history == tuple(HISTORY)
+    assert "copper" in query.dense_query and "[1]" not in query.dense_query and "Section 232" in query.dense_query
+    assert "copper" in query.context_terms
+    assert query.earlier_question == next(t.content for t in HISTORY if t.role == "user")
+    assert query.standalone_question == query.dense_query
+    # the date the earlier question named points retrieval at that order too
+    assert query.named.dates == (DateMention(2, 25, None),)
+    plain = analyze("  What is the recipe for chocolate cake?  ", HISTORY)
+    assert plain.question == plain.dense_query == "What is the recipe for chocolate cake?"
+    assert not plain.context_terms and not plain.earlier_question and plain.standalone_question is None
+
+
+def test_the_documents_and_the_kinds_of_answer_a_question_names():
+    query = analyze("Under EO 14257 of April 2, 2025, who must report, and by what date?")
+    assert query.named.instruments == (("EO", "14257"),)
+    assert query.named.dates == (DateMention(4, 2, 2025),)
+    assert {"who", "when"} <= query.asks and "how_much" not in query.asks
+
+
+def test_a_language_model_rewrite_is_searched_with_the_documents_it_names():
+    query = analyze("And the other one?", HISTORY).searching("What did EO 14220 of February 25 direct?")
+    assert query.dense_query.startswith("What did EO 14220") and query.named.instruments == (("EO", "14220"),)
+    assert query.question == "And the other one?"
+
+
+def test_an_empty_question_is_an_error():
+    with pytest.raises(ValueError, match="empty"):
+        analyze("   ")
