@@ -32,6 +32,41 @@ class CliError(Exception):
     """An error to print as one line on stderr with a non-zero exit."""
 
 
+class SuggestingParser(argparse.ArgumentParser):
+    """An argument parser whose errors suggest what was probably meant: `ask --jsn` -> "did you mean --json?",
+    `policyqa ingets` -> "did you mean ingest?"."""
+
+    def error(self, message: str):
+        import difflib
+
+        if message.startswith("unrecognized arguments:"):
+            options = [o for action in self._actions for o in action.option_strings if o.startswith("--")]
+            guesses = [close[0] for typo in message.split(":", 1)[1].split()
+                       if typo.startswith("-") and (close := difflib.get_close_matches(typo.split("=")[0], options, 1, 0.6))]
+            if guesses:
+                message += f" (did you mean {' and '.join(guesses)}?)"
+        elif message.startswith("argument COMMAND: invalid choice:"):
+            typo = message.split("'")[1] if "'" in message else ""
+            close = difflib.get_close_matches(typo, list(COMMANDS), 1, 0.6)
+            if close:
+                message += f" (did you mean {close[0]}?)"
+        super().error(message)
+
+
+def _hyphenated_options(argv: Sequence[str]) -> list[str]:
+    """`--top_k 3` read as `--top-k 3`: options are spelled with hyphens, and Python users type underscores. Only
+    tokens before a bare `--` that start with `--` are touched, never a question."""
+    out, options_end = [], False
+    for token in argv:
+        if token == "--":
+            options_end = True
+        elif not options_end and token.startswith("--") and "_" in token.split("=", 1)[0]:
+            name, eq, value = token.partition("=")
+            token = name.replace("_", "-") + eq + value
+        out.append(token)
+    return out
+
+
 def _store_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", metavar="DIR", help="store folder (default: $POLICYQA_STORE or ./.policyqa)")
     parser.add_argument("--chroma-url", metavar="URL", help="use a Chroma server, e.g. http://127.0.0.1:8000 (default: embedded)")
@@ -39,7 +74,7 @@ def _store_args(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = SuggestingParser(
         prog="policyqa",
         description="Ask questions about your policy documents and get answers quoted from them, with citations. Works offline.",
         epilog=EXAMPLES,
@@ -52,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Ingest .txt .md .html .pdf .docx .json .jsonl files. Unchanged files are skipped, changed ones replaced; after a change of the chunk size every file is re-chunked once.")
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     ingest.add_argument("--prune", action="store_true", help="remove documents whose files are gone from these folders")
-    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument("--quiet", action="store_true", help="no progress (a bar on a terminal, a line every 10 s in a log)")
     _store_args(ingest)
 
     ask = sub.add_parser("ask", help="answer one question with citations")
@@ -116,7 +151,7 @@ def cmd_ingest(args, settings) -> int:
         if not path.exists():
             raise CliError(f"{path}: no such file or folder")
     assistant = build_assistant(settings)
-    report = assistant.ingest(args.paths, prune=args.prune, progress=not args.quiet and sys.stderr.isatty())
+    report = assistant.ingest(args.paths, prune=args.prune, progress=not args.quiet)
     print(report.summary_line())
     if report.failed:
         print(f"policyqa: {len(report.failed)} file(s) could not be ingested (see the lines above)", file=sys.stderr)
@@ -256,7 +291,12 @@ COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "docs": cmd_docs, "remove": cm
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = _hyphenated_options(sys.argv[1:] if argv is None else argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # the subcommand's own usage, not the top-level one, with a guess at what was meant
+        subcommand = parser._subparsers._group_actions[0].choices.get(args.command) if args.command else None
+        (subcommand or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     if not args.command:
         parser.print_help()
         return 2

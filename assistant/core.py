@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from assistant.answers import Answer, Turn
+from assistant.extractive import refusal
 from assistant.analysis import QuestionAnalysis, analyze
 from assistant.settings import Settings
 from ingest.catalog import Catalog, DocumentInfo
@@ -208,6 +209,14 @@ class Assistant:
         """Step 3: answer from the top `k` passages: text pieces as they are produced, then the Answer (always
         last), with its retrieval attached."""
         top = result.chunks[: k or self.settings.top_k]
+        if not top and not self.catalog.documents():
+            answer = refusal(analysis.question, (), f"The store at {self.store_dir} holds no documents yet: add some "
+                             f"with `policyqa ingest FOLDER --store {self.store_dir}` (or in the chat's Document "
+                             "library tab), then ask again.")
+            yield from _pieces(answer.answer)
+            answer.standalone_question = analysis.standalone_question
+            yield answer
+            return
 
         def extractive() -> Answer:
             return self.reader.answer(analysis, self.passages_to_read(result, top))

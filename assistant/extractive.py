@@ -539,6 +539,9 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return windows
 
 
+CLOSEST_DOCUMENTS = " The closest documents are: "
+
+
 def refusal(question: str, chunks: Sequence[RetrievedChunk], reason: str = "") -> Answer:
     """A refusal that names the closest documents instead of guessing."""
     titles: list[str] = []
@@ -550,5 +553,5 @@ def refusal(question: str, chunks: Sequence[RetrievedChunk], reason: str = "") -
             break
     text = reason or "The documents do not answer this question."
     if titles:
-        text += " The closest documents are: " + "; ".join(titles) + "."
+        text += CLOSEST_DOCUMENTS + "; ".join(titles) + "."
     return Answer(question=question, answer=text, citations=[], refused=True, mode="extractive")

@@ -238,6 +238,13 @@ def closest_documents(retrieved: Iterable["RetrievedChunk"], limit: int = CLOSES
     return out
 
 
+def refusal_reason(text: str) -> str:
+    """A refusal's reason without its sentence naming the closest documents, which the card lists."""
+    from assistant.extractive import CLOSEST_DOCUMENTS
+
+    return text.split(CLOSEST_DOCUMENTS, 1)[0]
+
+
 def render_refusal(answer: "Answer") -> str:
     """A refusal, styled as such, with the closest documents retrieval found."""
     items = "".join(
@@ -258,7 +265,7 @@ def render_refusal(answer: "Answer") -> str:
     return (
         '<div class="pq-refusal">'
         '<div class="pq-refusal-head"><span class="pq-refusal-icon">!</span>Not answered: the documents do not support an answer</div>'
-        f'<div class="pq-refusal-text">{render_answer_text(answer.answer)}</div>'
+        f'<div class="pq-refusal-text">{render_answer_text(refusal_reason(answer.answer) if items else answer.answer)}</div>'
         f"{closest}</div>"
     )
 

@@ -167,12 +167,26 @@ def _clean_title(raw: str) -> str:
 
 
 def _first_line_title(text: str) -> str:
-    """The first line holding a letter or digit, if it is short enough to be a title; else ''."""
+    """The first line holding a letter or digit when it is short enough to be a title; for a document that opens
+    with a paragraph (a news article without its headline), the paragraph's opening words, so that it is shown
+    by what it says rather than by its file name."""
     for line in text.split("\n"):
         if any(ch.isalnum() for ch in line):
             title = _clean_title(line)
-            return title if len(title) <= MAX_TITLE_CHARS else ""
+            return title if len(title) <= MAX_TITLE_CHARS else _opening_words(title)
     return ""
+
+
+LEDE_TITLE_CHARS = 100
+
+
+def _opening_words(paragraph: str) -> str:
+    """A paragraph's first sentence when it is short, else its words up to LEDE_TITLE_CHARS, ending in "…"."""
+    sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z])", paragraph, maxsplit=1)[0]
+    if len(sentence) <= LEDE_TITLE_CHARS:
+        return sentence
+    cut = paragraph[: LEDE_TITLE_CHARS + 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
 
 
 def _pick_title(*candidates: str | None, fallback: str) -> str:

@@ -80,11 +80,11 @@ class IngestReport:
     seconds: float = 0.0
 
     def summary_line(self) -> str:
-        rate = self.chunks_written / self.seconds if self.seconds > 0 else 0.0
+        rate = f" ({self.chunks_written / self.seconds:.0f} chunks/s)" if self.chunks_written and self.seconds > 0 else ""
         return (
             f"documents: {len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.removed)} removed, {len(self.failed)} failed; {self.chunks_written} chunks written "
-            f"({self.chunks_embedded} embedded) in {self.seconds:.1f}s ({rate:.0f} chunks/s)"
+            f"({self.chunks_embedded} embedded) in {self.seconds:.1f}s{rate}"
         )
 
 
@@ -96,7 +96,10 @@ class _Prepared:
 
 
 def _stderr_error(failure: FileFailure) -> None:
-    print(f"policyqa: skipped {failure.path}: {failure.reason}", file=sys.stderr, flush=True)
+    from tqdm import tqdm
+
+    # tqdm.write clears a progress bar first, so the line and the bar never share a line
+    tqdm.write(f"policyqa: skipped {failure.path}: {failure.reason}", file=sys.stderr)
 
 
 class Ingestor:
@@ -288,6 +291,36 @@ def _root_of(path: Path, source: str) -> str:
 
 
 def _progress_bar(total: int, enabled: bool):
+    """A tqdm bar on a terminal; where stderr is a file or a pipe (a log), a plain line every LOG_EVERY seconds."""
     from tqdm import tqdm
 
+    if enabled and total and not sys.stderr.isatty():
+        return _ProgressLines(total)
     return tqdm(total=total, unit="file", desc="ingest", disable=not enabled or total == 0, file=sys.stderr, leave=False)
+
+
+class _ProgressLines:
+    """Progress for a log: "ingest: 120/6763 files (2%), 35 s, about 31 min left", at most every LOG_EVERY seconds."""
+
+    LOG_EVERY = 10.0
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+        self.started = self.last = time.monotonic()
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self.last >= self.LOG_EVERY and self.done < self.total:
+            self.last = now
+            elapsed = now - self.started
+            left = elapsed / self.done * (self.total - self.done) if self.done else 0.0
+            print(f"ingest: {self.done}/{self.total} files ({100 * self.done / self.total:.0f}%), {elapsed:.0f} s, "
+                  f"about {_duration(left)} left", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"

@@ -4,6 +4,7 @@ answers over the demo corpus with the real bundled embedding model and an embedd
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -148,3 +149,22 @@ def test_the_trained_reader_refuses_what_the_documents_do_not_say(trained_assist
     answer = trained_assistant.ask(question)
     assert answer.refused and answer.citations == [], answer.answer
     assert "closest documents" in answer.answer
+
+
+@pytest.mark.integration
+def test_a_sum_written_as_n_dollars_is_answered_not_refused(tmp_path, embedder):
+    """Issue 19 item 4: the rules refused "How much ...?" over "42 dollars per TEU" as stating no amount."""
+    import shutil
+
+    from assistant.core import build_assistant
+    from assistant.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "fixtures" / "harbor_memo.md", docs)
+    assistant = build_assistant(Settings(store=tmp_path / "store"))
+    assistant.__dict__["embedder"] = embedder
+    assistant.ingest([docs], progress=False)
+    answer = assistant.ask("How much is the harbor congestion fee (per TEU)?")
+    assert not answer.refused and "42 dollars per TEU" in answer.answer
+    assert answer.citations[0].source == "harbor_memo.md"

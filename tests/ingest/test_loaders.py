@@ -110,9 +110,16 @@ def test_plain_text(tmp_path: Path) -> None:
     assert doc.content_hash == sha256_text(doc.text)
 
 
-def test_text_title_falls_back_to_stem_when_first_line_too_long(tmp_path: Path) -> None:
+def test_a_text_that_opens_with_a_paragraph_is_titled_by_its_opening_words(tmp_path: Path) -> None:
+    """A news article saved without its headline is shown by what it says, not by its file name (issue 19)."""
     path = write(tmp_path, "long-line.txt", "word " * 100)
-    assert load_one(path).title == "long-line"
+    assert load_one(path).title == ("word " * 20).strip() + "…"
+    news = Path(__file__).resolve().parents[2] / "data" / "demo_corpus" / "seed_india_russia.txt"
+    title = load_one(news).title
+    assert title.startswith("New Delhi: India and Russia on Wednesday signed a new protocol") and title.endswith("…")
+    assert len(title) <= 101
+    lede = write(tmp_path, "lede.txt", "Ports reopen after the strike. " + "The union and the employers agreed. " * 8)
+    assert load_one(lede).title == "Ports reopen after the strike."
 
 
 def test_text_title_skips_lines_without_letters(tmp_path: Path) -> None:

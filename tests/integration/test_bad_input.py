@@ -75,3 +75,48 @@ def test_cli_errors_are_one_line_with_what_to_do(tmp_path):
     assert unknown.returncode == 1
     help_text = run(["--help"], tmp_path / "store")
     assert help_text.returncode == 0 and "examples:" in help_text.stdout
+
+
+def test_ingest_into_a_log_prints_progress_lines_and_no_rate_when_nothing_was_written(tmp_path):
+    """With stderr a file, not a terminal, progress comes as plain lines (every 10 s; here the one first update is
+    printed because the interval is set to 0), never carriage-return bar updates."""
+    inbox = tmp_path / "inbox"
+    make_bad_folder(inbox)
+    env = {**os.environ, "POLICYQA_STORE": str(tmp_path / "store")}
+    code = ("import sys; import ingest.pipeline as p; p._ProgressLines.LOG_EVERY = 0.0; "
+            "from assistant.cli import main; sys.exit(main(sys.argv[1:]))")
+    result = subprocess.run([sys.executable, "-c", code, "ingest", str(inbox)], capture_output=True, text=True, env=env,
+                            cwd=REPO, timeout=600)
+    progress = [line for line in result.stderr.splitlines() if line.startswith("ingest: ")]
+    assert progress and all("/7 files" in line for line in progress), result.stderr
+    assert "\r" not in result.stderr
+    again = run(["ingest", str(inbox), "--quiet"], tmp_path / "store")
+    assert "0 chunks written" in again.stdout and "chunks/s" not in again.stdout
+
+
+def test_a_typo_gets_the_subcommands_usage_and_a_suggestion(tmp_path):
+    typo = run(["ask", "--jsn", "What is the rate?"], tmp_path / "store")
+    assert typo.returncode == 2
+    assert "usage: policyqa ask" in typo.stderr and "did you mean --json?" in typo.stderr
+    command = run(["ingets", "folder"], tmp_path / "store")
+    assert command.returncode == 2 and "did you mean ingest?" in command.stderr
+
+
+def test_an_underscore_option_is_read_with_hyphens(tmp_path):
+    """`--top_k 3` is `--top-k 3`, not an unknown option followed by the question "3"."""
+    from assistant.cli import _hyphenated_options, build_parser
+
+    args = build_parser().parse_args(_hyphenated_options(["ask", "--top_k", "3", "What is the rate?"]))
+    assert args.top_k == 3 and args.question == "What is the rate?"
+    assert _hyphenated_options(["ask", "--", "--a_question"]) == ["ask", "--", "--a_question"]
+
+
+def test_asking_an_empty_store_says_how_to_fill_it(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    store = tmp_path / "store"
+    assert run(["ingest", str(tmp_path / "inbox")], store).returncode == 0
+    answer = run(["ask", "--json", "What is the rate?"], store)
+    assert answer.returncode == 0, answer.stderr
+    data = json.loads(answer.stdout)
+    assert data["refused"] and data["citations"] == []
+    assert "holds no documents yet" in data["answer"] and f"policyqa ingest FOLDER --store {store}" in data["answer"]

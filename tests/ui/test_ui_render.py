@@ -54,11 +54,17 @@ def test_source_card_shows_about_200_characters_around_the_quote():
     assert 150 <= len(before) <= 200 and 150 <= len(after) <= 200
 
 
-def test_refusal_is_styled_and_lists_closest_documents():
-    rendered = ui.render_answer(_answer(refused=True), {})
+def test_refusal_is_styled_and_lists_closest_documents_once():
+    from assistant.extractive import refusal
+
+    refused = _answer(refused=True)
+    refused.answer = refusal(refused.question, refused.retrieved).answer
+    assert "The closest documents are: Memo" in refused.answer  # the text the command line prints names them ...
+    rendered = ui.render_answer(refused, {})
     _assert_inert(rendered)
     assert "pq-refusal" in rendered and "Closest documents" in rendered
     assert "evil" in rendered and "<b>" not in rendered
+    assert "The closest documents are" not in rendered and rendered.count("pq-src") == 1  # ... the card lists them once
 
 
 def test_streaming_and_user_messages_are_escaped():
