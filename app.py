@@ -127,6 +127,62 @@ CSS = """
 #pq-question textarea { font-size: 15px; padding: 12px 14px; border-radius: 12px; }
 #pq-ask { border-radius: 12px; }
 #pq-activity textarea { font-family: var(--font-mono); font-size: 12.5px; }
+
+.pq-ref.pq-open { cursor: pointer; }
+.pq-ref .pq-preview { display: none; position: absolute; z-index: 50; left: 0; top: 1.6em; width: min(360px, 80vw);
+  padding: 10px 12px; border-radius: 10px; background: var(--background-fill-primary); color: var(--body-text-color);
+  border: 1px solid var(--border-color-primary); box-shadow: 0 6px 24px rgba(15, 23, 42, .18); font-size: 12.5px;
+  font-weight: 400; line-height: 1.5; text-align: left; white-space: normal; }
+.pq-ref:hover .pq-preview, .pq-ref:focus .pq-preview { display: block; }
+.pq-preview > span { display: block; }
+.pq-preview-title { font-weight: 650; margin-bottom: 2px; }
+.pq-preview-meta, .pq-preview-hint { color: var(--body-text-color-subdued); font-size: 11.5px; }
+.pq-preview-quote { margin: 6px 0; padding-left: 8px; border-left: 3px solid var(--color-accent); }
+.pq-open-doc { display: inline-block; margin: 8px 0 0 32px; font-size: 12.5px; font-weight: 600; color: var(--color-accent);
+  cursor: pointer; }
+.pq-open-doc:hover { text-decoration: underline; }
+.pq-doc-title { font-weight: 700; font-size: 15px; line-height: 1.4; }
+.pq-doc-meta { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 6px 0 10px; font-size: 12px;
+  color: var(--body-text-color-subdued); }
+.pq-doc-text { font-size: 13.5px; line-height: 1.65; max-height: calc(100vh - 260px); overflow: auto; padding-right: 6px; }
+.pq-doc mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px; }
+.pq-doc-empty, .pq-doc-missing { color: var(--body-text-color-subdued); font-size: 13px; }
+.pq-hidden { display: none !important; }
+
+@media (max-width: 640px) {
+  .gradio-container { padding: 0 6px !important; }
+  #pq-header { flex-wrap: wrap; gap: 4px; }
+  .pq-meta, .pq-context, .pq-more, .pq-open-doc { margin-left: 0; }
+  .pq-chip { white-space: normal; overflow-wrap: anywhere; }
+  .pq-lib-src { min-width: 0; }
+}
+"""
+
+# Clicking an element that carries a `pq-cite-<answer>-<n>` class opens that citation in the document panel: the
+# chat's sanitizer keeps classes but drops scripts and handlers, so one listener on the page does it.
+PAGE_JS = """
+() => {
+  const open = (target) => {
+    const el = target.closest('[class*="pq-cite-"]');
+    if (!el) return false;
+    const m = el.className.match(/pq-cite-(\\d+)-(\\d+)/);
+    if (!m) return false;
+    window.__pqOpen = m[1] + ':' + m[2];
+    const button = document.getElementById('pq-open-citation');
+    if (button) button.click();
+    return true;
+  };
+  document.addEventListener('click', (e) => { if (open(e.target)) e.preventDefault(); });
+  document.addEventListener('keydown', (e) => { if ((e.key === 'Enter' || e.key === ' ') && open(e.target)) e.preventDefault(); });
+}
+"""
+# a new answer is read from its start: the chat is scrolled to the top of the last answer, not to the bottom
+SCROLL_TO_ANSWER_JS = """
+() => { setTimeout(() => { const all = document.querySelectorAll('#pq-chat .pq-answer');
+  const last = all[all.length - 1]; if (last) last.scrollIntoView({block: 'start'}); }, 100); }
+"""
+SCROLL_TO_PASSAGE_JS = """
+() => { setTimeout(() => { const hit = document.getElementById('pq-hit'); if (hit) hit.scrollIntoView({block: 'center'}); }, 150); }
 """
 
 HEADER = (
@@ -151,6 +207,7 @@ def launch_options(settings) -> dict[str, Any]:
     hard_cap_mb = max(settings.upload_max_mb * 4, settings.upload_max_mb + 10)
     return {
         "css": CSS,
+        "js": PAGE_JS,
         "theme": theme(),
         "max_file_size": int(hard_cap_mb * 1024 * 1024),  # bigger uploads are refused before they land on disk
         "ssr_mode": False,
@@ -195,10 +252,54 @@ def chat_turn(assistant, export_dir: Path, question: str, session: ChatSession, 
         session.messages = shown + [{"role": "assistant", "content": ui.render_error(str(exc) or type(exc).__name__)}]
         yield session.messages, session, "", gr.skip()
         return
-    session.messages = shown + [{"role": "assistant", "content": ui.render_answer(answer, _document_texts(assistant, answer))}]
+    rendered = ui.render_answer(answer, _document_texts(assistant, answer), answer_index=len(session.answers))
+    session.messages = shown + [{"role": "assistant", "content": rendered}]
     session.history = session.history + [{"role": "user", "content": question}, {"role": "assistant", "content": answer.answer}]
     session.answers = session.answers + [answer]
     yield session.messages, session, "", write_export(export_dir, session)
+
+
+def open_citation(assistant, export_dir: Path, request: str | None, session: ChatSession) -> tuple[Any, str, str | None]:
+    """The document panel for "ANSWER:N" (citation N of the session's answer ANSWER): the whole document with the
+    passage marked, the sidebar opened, and a copy of the original file for the download button (when the file is
+    still where it was ingested from; the copy, in this app's temporary folder, is what the browser may fetch)."""
+    try:
+        index, n = (int(part) for part in (request or "").split(":"))
+        citation = session.answers[index].citations[n - 1]
+    except (ValueError, IndexError):
+        return gr.skip(), ui.DOCUMENT_PANEL_EMPTY, None
+    copy = None
+    original = assistant.original_file(citation.source)
+    if original is not None:
+        copy = export_dir / "originals" / hashlib.sha256(citation.source.encode()).hexdigest()[:16] / original.name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(original, copy)
+    return (gr.Sidebar(open=True), ui.render_document_panel(citation, assistant.document_text(citation.source)),
+            str(copy) if copy else None)
+
+
+def session_to_browser(session: ChatSession) -> dict:
+    """What the browser keeps of a conversation, so that it survives a page reload: the turns and the answers
+    (never the rendered HTML, which is rebuilt, escaped, from them)."""
+    return {"history": session.history, "answers": [asdict(answer) for answer in session.answers]}
+
+
+def session_from_browser(assistant, kept: dict | None) -> ChatSession:
+    """The conversation the browser kept, rendered again against the documents as they are now; anything
+    unreadable (an older format, an edited value) starts a new conversation instead."""
+    from assistant.answers import Answer
+
+    try:
+        answers = [Answer.from_dict(data) for data in (kept or {}).get("answers") or []]
+        history = [{"role": str(t["role"]), "content": str(t["content"])} for t in (kept or {}).get("history") or []]
+    except (TypeError, KeyError, AttributeError):
+        return ChatSession()
+    messages = []
+    for index, answer in enumerate(answers):
+        messages.append({"role": "user", "content": ui.render_user_message(answer.question)})
+        messages.append({"role": "assistant",
+                         "content": ui.render_answer(answer, _document_texts(assistant, answer), answer_index=index)})
+    return ChatSession(messages=messages, history=history, answers=answers)
 
 
 def write_export(export_dir: Path, session: ChatSession) -> str | None:
@@ -408,16 +509,23 @@ def build_app(assistant, settings) -> gr.Blocks:
 
     with gr.Blocks(title="policyqa — ask your policy documents", fill_width=False) as demo:
         session = gr.State(ChatSession())
+        kept = gr.BrowserState({}, storage_key="policyqa-conversation")
         gr.HTML(HEADER)
+        with gr.Sidebar(label="Document", open=False, position="right", width="min(520px, 94vw)",
+                        elem_id="pq-doc-sidebar") as doc_sidebar:
+            doc_panel = gr.HTML(ui.DOCUMENT_PANEL_EMPTY, elem_id="pq-doc-panel")
+            original_btn = gr.DownloadButton("Download the original file", value=None, size="sm", elem_id="pq-original")
+        open_request = gr.Textbox(elem_classes=["pq-hidden"], container=False, show_label=False)
+        open_btn = gr.Button("Open citation", elem_id="pq-open-citation", elem_classes=["pq-hidden"])
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=420):
+                    with gr.Column(scale=3, min_width=300):
                         chatbot = gr.Chatbot(
                             label="Conversation", elem_id="pq-chat", show_label=False, layout="bubble",
                             height="calc(100vh - 290px)", min_height=460, placeholder=PLACEHOLDER,
                             sanitize_html=True, render_markdown=True, latex_delimiters=[],  # messages are escaped HTML
-                            feedback_options=None, buttons=[], autoscroll=True, allow_file_downloads=False,
+                            feedback_options=None, buttons=[], autoscroll=False, allow_file_downloads=False,
                         )
                         with gr.Row(equal_height=True, elem_id="pq-input-row"):
                             question = gr.Textbox(
@@ -426,7 +534,7 @@ def build_app(assistant, settings) -> gr.Blocks:
                                 placeholder="Ask a question about your documents — e.g. What rate applies to goods from China?",
                             )
                             ask_btn = gr.Button("Ask", variant="primary", scale=0, min_width=100, elem_id="pq-ask")
-                    with gr.Column(scale=1, min_width=300, elem_id="pq-side"):
+                    with gr.Column(scale=1, min_width=260, elem_id="pq-side"):
                         stats = gr.HTML(ui.library_summary(assistant.documents()), label="Library size")
                         new_btn = gr.Button("New conversation", size="md", elem_id="pq-new")
                         export_btn = gr.DownloadButton("Export as Markdown", value=None, size="md", elem_id="pq-export")
@@ -437,8 +545,8 @@ def build_app(assistant, settings) -> gr.Blocks:
                                 modes, value=default_mode, label="Answer mode", interactive=llm_ready, elem_id="pq-mode",
                                 info=None if llm_ready else "LLM mode is off: no language model is configured (POLICYQA_LLM).",
                             )
-                        gr.HTML('<div class="pq-help">Hover a <b>[n]</b> marker to see its source; open '
-                                '“Show the whole passage” on a card to read it in full.</div>')
+                        gr.HTML('<div class="pq-help">Hover a <b>[n]</b> marker to preview its source; click it, or '
+                                '“Open in document” on a card, to read the whole document at the passage.</div>')
 
             with gr.Tab("Document library", id="library") as library_tab:
                 with gr.Row(equal_height=True):
@@ -467,12 +575,31 @@ def build_app(assistant, settings) -> gr.Blocks:
 
         chat_io = dict(inputs=[question, session, top_k, mode], outputs=[chatbot, session, question, export_btn],
                        concurrency_limit=4, concurrency_id="chat")
-        question.submit(chat, api_name="chat", **chat_io)
-        ask_btn.click(chat, api_visibility="private", **chat_io)
-        new_btn.click(lambda: ([], ChatSession(), "", None), None, [chatbot, session, question, export_btn],
+        keep = dict(fn=session_to_browser, inputs=[session], outputs=[kept], api_visibility="private",
+                    show_progress="hidden")
+        scroll = dict(fn=None, inputs=None, outputs=None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
+        question.submit(chat, api_name="chat", **chat_io).then(**keep).then(**scroll)
+        ask_btn.click(chat, api_visibility="private", **chat_io).then(**keep).then(**scroll)
+        new_btn.click(lambda: ([], ChatSession(), "", None, {}), None, [chatbot, session, question, export_btn, kept],
                       api_name="new_conversation")
-        chatbot.clear(lambda: (ChatSession(), None), None, [session, export_btn], api_visibility="private")
-        export_btn.click(lambda state: write_export(export_dir, state), [session], [export_btn], api_name="export")
+        chatbot.clear(lambda: (ChatSession(), None, {}), None, [session, export_btn, kept], api_visibility="private")
+
+        def export(state: ChatSession):
+            if not state.answers:
+                gr.Info("Nothing to export yet: ask a question first.")
+            return write_export(export_dir, state)
+
+        export_btn.click(export, [session], [export_btn], api_name="export")
+
+        def restore(kept_value: dict):
+            restored = session_from_browser(assistant, kept_value)
+            return restored.messages, restored, write_export(export_dir, restored)
+
+        demo.load(restore, [kept], [chatbot, session, export_btn], api_visibility="private", show_progress="hidden")
+        open_btn.click(lambda request, state: open_citation(assistant, export_dir, request, state), [open_request, session],
+                       [doc_sidebar, doc_panel, original_btn], js="(request, state) => [window.__pqOpen || request, state]",
+                       api_visibility="private", show_progress="hidden").then(
+            None, None, None, js=SCROLL_TO_PASSAGE_JS, api_visibility="private")
 
         # library: jobs stream their activity log, then refresh the table and the selectors
         def view(query: str):
@@ -522,6 +649,8 @@ def _apply_look(demo: gr.Blocks) -> None:
         demo._deprecated_css = CSS
     if hasattr(demo, "_deprecated_theme") and getattr(demo, "_deprecated_theme", None) is None:
         demo._deprecated_theme = theme()
+    if hasattr(demo, "_deprecated_js") and getattr(demo, "_deprecated_js", None) is None:
+        demo._deprecated_js = PAGE_JS
 
 
 # serving ------------------------------------------------------------------------------------------------

@@ -63,6 +63,15 @@ class Answer:
     sentences: list[dict] | None = None
     notice: str | None = None
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Answer":
+        """The inverse of `dataclasses.asdict(answer)` (how the chat UI keeps a conversation in the browser)."""
+        known = set(cls.__dataclass_fields__)
+        fields = {k: v for k, v in data.items() if k in known}
+        fields["citations"] = [Citation(**c) for c in data.get("citations") or []]
+        fields["retrieved"] = [RetrievedChunk(**r) for r in data.get("retrieved") or []]
+        return cls(**fields)
+
     def to_json(self) -> dict:
         data = {
             "question": self.question,

@@ -173,6 +173,13 @@ class Assistant:
     def document_text(self, source: str) -> str | None:
         return self.catalog.document_text(source)
 
+    def original_file(self, source: str) -> Path | None:
+        """The file a document was ingested from, while it is still where it was."""
+        file_source = self.catalog.file_of(source)
+        entry = self.catalog.files().get(file_source) if file_source else None
+        path = Path(entry.path) if entry else None
+        return path if path is not None and path.is_file() else None
+
     def ingested_roots(self) -> list[str]:
         """Folders that were ingested, for `re-ingest` in the UI."""
         return sorted({entry.root for entry in self.catalog.files().values()})

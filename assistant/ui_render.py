@@ -104,8 +104,28 @@ def _chip(text: str, cls: str = "", title: str = "") -> str:
 
 
 # answer text ------------------------------------------------------------------------
-def render_answer_text(text: str, citations: Sequence["Citation"] = ()) -> str:
-    """The answer's text, escaped, with its `[n]` markers shown as reference badges."""
+def open_class(answer_index: int | None, n: int) -> str:
+    """The class that makes an element open citation `n` of the session's answer `answer_index` in the document
+    panel (the page's script reads it on click; classes survive the chat's HTML sanitizer, scripts do not)."""
+    return f" pq-open pq-cite-{answer_index}-{n}" if answer_index is not None else ""
+
+
+def render_preview(citation: "Citation") -> str:
+    """The card shown while the pointer rests on a `[n]` marker: title, date and section, the quote."""
+    where = " · ".join(x for x in (citation.date or "", location_label(citation.heading, citation.page)) if x)
+    quote = citation.quote if len(citation.quote) <= 300 else citation.quote[:300].rsplit(" ", 1)[0] + " …"
+    return (
+        '<span class="pq-preview">'
+        f'<span class="pq-preview-title">{esc(citation.title or citation.source)}</span>'
+        + (f'<span class="pq-preview-meta">{esc(where)}</span>' if where else "")
+        + f'<span class="pq-preview-quote">{esc_flow(quote)}</span>'
+        '<span class="pq-preview-hint">Click to open the document at this passage</span></span>'
+    )
+
+
+def render_answer_text(text: str, citations: Sequence["Citation"] = (), answer_index: int | None = None) -> str:
+    """The answer's text, escaped, with its `[n]` markers shown as reference badges: hovering one previews its
+    source, clicking it (when the answer's place in the session is known) opens the document at the passage."""
     by_n = {c.n: c for c in citations}
     out: list[str] = []
     for index, part in enumerate(_MARKER.split(text or "")):
@@ -113,8 +133,11 @@ def render_answer_text(text: str, citations: Sequence["Citation"] = ()) -> str:
             out.append(esc_paragraphs(part))
             continue
         cited = by_n.get(int(part))
-        title = f' title="{esc(cited.title)} — {esc(cited.source)}"' if cited else ""
-        out.append(f'<sup class="pq-ref"{title}>&#91;{esc(part)}&#93;</sup>')
+        if cited is None:
+            out.append(f'<sup class="pq-ref">&#91;{esc(part)}&#93;</sup>')
+            continue
+        out.append(f'<sup class="pq-ref{open_class(answer_index, cited.n)}" tabindex="0">&#91;{esc(part)}&#93;'
+                   f"{render_preview(cited)}</sup>")
     return "".join(out)
 
 
@@ -180,8 +203,10 @@ def _highlighted(text: str, span: tuple[int, int], quote: tuple[int, int]) -> st
     )
 
 
-def render_source_card(citation: "Citation", text: str | None, retrieved: Sequence["RetrievedChunk"] = ()) -> str:
-    """One numbered source card: title, source, date, section or page, the quote in context, the full passage."""
+def render_source_card(citation: "Citation", text: str | None, retrieved: Sequence["RetrievedChunk"] = (),
+                       answer_index: int | None = None) -> str:
+    """One numbered source card: title, source, date, section or page, the quote in context, the full passage, and
+    (when the answer's place in the session is known) a control that opens the whole document at the quote."""
     head = (
         f'<div class="pq-card-head"><span class="pq-num">{citation.n}</span>'
         f'<span class="pq-title" title="{esc(citation.title)}">{esc(citation.title or citation.source)}</span></div>'
@@ -201,6 +226,9 @@ def render_source_card(citation: "Citation", text: str | None, retrieved: Sequen
             f'<span class="pq-around">{esc_flow(tidy(after))}{" …" if right else ""}</span>'
         )
         span = passage_span(citation, retrieved, text)
+        if span:  # at least what the snippet above shows
+            lo = citation.start - len(before)
+            span = (min(span[0], lo), max(span[1], citation.end + len(after)))
         full = _highlighted(text, span, (citation.start, citation.end)) if span else ""
     else:  # the document changed or was removed since: show the stored quote alone
         context = "<mark>" + esc_flow(citation.quote) + "</mark>"
@@ -212,13 +240,15 @@ def render_source_card(citation: "Citation", text: str | None, retrieved: Sequen
         if full
         else ""
     )
-    return f'<div class="pq-card">{head}{meta}{body}{more}</div>'
+    opener = (f'<span class="pq-open-doc{open_class(answer_index, citation.n)}" role="button" tabindex="0">'
+              "Open in document</span>" if answer_index is not None and text is not None else "")
+    return f'<div class="pq-card">{head}{meta}{body}{more}{opener}</div>'
 
 
-def render_sources(answer: "Answer", texts: Mapping[str, str | None]) -> str:
+def render_sources(answer: "Answer", texts: Mapping[str, str | None], answer_index: int | None = None) -> str:
     if not answer.citations:
         return ""
-    cards = "".join(render_source_card(c, texts.get(c.source), answer.retrieved) for c in answer.citations)
+    cards = "".join(render_source_card(c, texts.get(c.source), answer.retrieved, answer_index) for c in answer.citations)
     count = len(answer.citations)
     label = f"{count} source" + ("" if count == 1 else "s")
     return f'<details class="pq-sources" open><summary>{label}</summary>{cards}</details>'
@@ -279,13 +309,37 @@ def render_footer(answer: "Answer") -> str:
     return f'{notice}<div class="pq-foot">{" · ".join(parts)}</div>'
 
 
-def render_answer(answer: "Answer", texts: Mapping[str, str | None]) -> str:
-    """The whole assistant message: answer with [n] badges and source cards, or a refusal box."""
+def render_answer(answer: "Answer", texts: Mapping[str, str | None], answer_index: int | None = None) -> str:
+    """The whole assistant message: answer with [n] badges and source cards, or a refusal box. `answer_index` (the
+    answer's place in the session) makes the markers and cards open the cited document."""
     if answer.refused:
         body = render_refusal(answer)
     else:
-        body = f'<div class="pq-text">{render_answer_text(answer.answer, answer.citations)}</div>' + render_sources(answer, texts)
-    return f'<div class="pq-answer">{body}{render_footer(answer)}</div>'
+        body = (f'<div class="pq-text">{render_answer_text(answer.answer, answer.citations, answer_index)}</div>'
+                + render_sources(answer, texts, answer_index))
+    return f'<div class="pq-answer pq-answer-{answer_index}">{body}{render_footer(answer)}</div>'
+
+
+# the document panel -------------------------------------------------------------------------
+DOCUMENT_PANEL_EMPTY = ('<div class="pq-doc-empty">Click a <b>[n]</b> marker or “Open in document” on a source card to '
+                        "read the whole document here, scrolled to the passage.</div>")
+
+
+def render_document_panel(citation: "Citation", text: str | None) -> str:
+    """The whole cited document, escaped, its paragraphs kept, the quoted passage marked (`id="pq-hit"`, which the
+    page scrolls to), under its title, source, date and section path (and page, for a PDF)."""
+    where = " · ".join(x for x in (citation.date or "", citation.heading or "",
+                                   f"page {citation.page}" if citation.page is not None else "") if x)
+    head = (f'<div class="pq-doc-head"><div class="pq-doc-title">{esc(citation.title or citation.source)}</div>'
+            f'<div class="pq-doc-meta">{_chip(citation.source, "pq-src", "Source file")}'
+            + (f'<span class="pq-doc-where">{esc(where)}</span>' if where else "") + "</div></div>")
+    if not _quote_found(citation, text):
+        body = ('<div class="pq-doc-missing">This document changed or was removed since the answer; the quote as it '
+                f'was: <mark id="pq-hit">{esc_flow(citation.quote)}</mark></div>')
+        return f'<div class="pq-doc">{head}{body}</div>'
+    body = (esc_paragraphs(tidy(text[: citation.start])) + '<mark id="pq-hit">'
+            + esc_paragraphs(text[citation.start: citation.end]) + "</mark>" + esc_paragraphs(tidy(text[citation.end:])))
+    return f'<div class="pq-doc">{head}<div class="pq-doc-text">{body}</div></div>'
 
 
 # document library ------------------------------------------------------------------------

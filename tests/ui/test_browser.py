@@ -134,3 +134,74 @@ def test_new_conversation_clears_the_chat(page):
     _ask(page, QUESTION)
     page.locator("#pq-new").click()
     page.wait_for_function("() => document.querySelectorAll('#pq-chat .pq-answer').length === 0", timeout=TIMEOUT_MS)
+
+
+def test_a_citation_opens_the_whole_document_at_the_passage_and_the_conversation_survives_a_reload(page, live_app,
+                                                                                                   tmp_path):
+    answer = _ask(page, QUESTION)
+    marker = answer.locator(".pq-text sup.pq-open").first
+    marker.wait_for(timeout=TIMEOUT_MS)
+
+    # hovering the marker previews its source: title and quote
+    preview = marker.locator(".pq-preview")
+    assert not preview.is_visible()
+    marker.hover()
+    preview.wait_for(state="visible")
+    card_quote = _normalize(answer.locator(".pq-card").first.locator(".pq-context mark").inner_text())
+    assert _normalize(preview.locator(".pq-preview-quote").inner_text())[:40] == card_quote[:40]
+
+    # clicking it opens the whole document in the side panel, the passage highlighted and scrolled into view
+    marker.click()
+    hit = page.locator("#pq-doc-panel mark#pq-hit")
+    hit.wait_for(state="visible", timeout=TIMEOUT_MS)
+    source = answer.locator(".pq-card").first.locator(".pq-src").inner_text().strip()
+    from assistant.ui_render import tidy
+
+    document = _normalize(tidy(live_app.assistant.document_text(source)))  # Markdown marks are not shown
+    panel_text = _normalize(page.locator("#pq-doc-panel .pq-doc-text").inner_text())
+    assert panel_text[:60] == document[:60] and panel_text[-60:] == document[-60:], "the panel shows the whole document"
+    assert abs(len(panel_text) - len(document)) <= 0.01 * len(document)
+    assert _normalize(hit.inner_text()) == card_quote
+    page.wait_for_timeout(600)
+    assert hit.evaluate("""el => { const box = el.getBoundingClientRect();
+        const pane = el.closest('.pq-doc-text').getBoundingClientRect();
+        return box.top >= pane.top - 1 && box.bottom <= pane.bottom + 1; }"""), "the passage is scrolled into view"
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.locator("#pq-original").click()
+    assert download.value.suggested_filename == Path(source).name
+    _save_screenshot(page, tmp_path, "screenshot-citation-panel.png", publish=True)
+
+    # a reload keeps the conversation, and its citations still open
+    page.reload()
+    page.locator("#pq-chat .pq-answer").first.wait_for(timeout=TIMEOUT_MS)
+    assert page.locator("#pq-chat .pq-question").last.inner_text().strip() == QUESTION
+    page.locator("#pq-chat .pq-answer").last.locator(".pq-open-doc").first.click()
+    page.locator("#pq-doc-panel mark#pq-hit").wait_for(state="visible", timeout=TIMEOUT_MS)
+    page.locator('#pq-doc-sidebar button[aria-label="Toggle Sidebar"]').click()  # the panel closes again
+    page.locator("#pq-new").click()
+    page.wait_for_function("() => document.querySelectorAll('#pq-chat .pq-answer').length === 0", timeout=TIMEOUT_MS)
+    page.reload()
+    page.locator("#pq-question textarea").wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+    assert page.locator("#pq-chat .pq-answer").count() == 0, "a new conversation stays new after a reload"
+
+
+def test_the_page_fits_a_phone(browser, live_app, tmp_path):
+    context = browser.new_context(viewport={"width": 420, "height": 900}, device_scale_factor=1)
+    phone = context.new_page()
+    try:
+        phone.goto(live_app.url)
+        phone.locator("#pq-question textarea").wait_for(timeout=TIMEOUT_MS)
+        answer = _ask(phone, QUESTION)
+        answer.locator(".pq-card").first.wait_for(timeout=TIMEOUT_MS)
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= 420, "no sideways scrolling"
+        _save_screenshot(phone, tmp_path, "screenshot-phone.png", publish=True)
+        answer.locator(".pq-open-doc").first.click()
+        hit = phone.locator("#pq-doc-panel mark#pq-hit")
+        hit.wait_for(state="visible", timeout=TIMEOUT_MS)
+        phone.wait_for_timeout(600)
+        box = hit.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 421 and 0 <= box["y"] <= 900, "the passage is on screen"
+        _save_screenshot(phone, tmp_path, "screenshot-phone-citation-panel.png", publish=True)
+    finally:
+        context.close()

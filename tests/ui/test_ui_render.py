@@ -150,3 +150,51 @@ def test_auth_and_loopback_helpers():
         app.parse_auth("nopassword")
     assert app.is_loopback("127.0.0.1") and app.is_loopback("localhost") and app.is_loopback("::1")
     assert not app.is_loopback("0.0.0.0") and not app.is_loopback("192.168.1.5")
+
+
+def test_the_document_panel_shows_the_whole_document_as_text_with_the_quote_marked():
+    citation = _answer().citations[0]
+    panel = ui.render_document_panel(citation, DOC)
+    _assert_inert(panel)
+    assert panel.count('<mark id="pq-hit">') == 1 and "Intro paragraph" in panel and "Last paragraph" in panel
+    assert "&lt;i&gt;2&lt;/i&gt;" in panel  # the section path, as text
+    gone = ui.render_document_panel(citation, None)
+    assert "changed or was removed" in gone and '<mark id="pq-hit">' in gone
+
+
+def test_markers_and_cards_open_their_citation_only_when_the_answer_has_a_place_in_the_session():
+    rendered = ui.render_answer(_answer(), {"docs/<b>evil</b>.md": DOC}, answer_index=3)
+    _assert_inert(rendered)
+    assert rendered.count("pq-cite-3-1") == 2  # the [1] marker and its card's "Open in document"
+    assert "pq-preview" in rendered
+    assert "pq-cite-" not in ui.render_answer(_answer(), {"docs/<b>evil</b>.md": DOC})
+
+
+def test_the_whole_passage_holds_at_least_the_snippet_above_it():
+    citation = _answer().citations[0]
+    short_chunk = RetrievedChunk(chunk_id="c1", source=citation.source, title="t", text=DOC[citation.start: citation.end],
+                                 start=citation.start, end=citation.end)
+    card = ui.render_source_card(citation, DOC, [short_chunk])
+    snippet, passage = card.split('<div class="pq-context">')[1].split('<details class="pq-more">')
+    words = lambda text: re.sub(r"<[^>]+>", " ", text).split()  # noqa: E731
+    assert len(words(passage)) >= len(words(snippet))
+
+
+def test_a_conversation_kept_in_the_browser_comes_back_and_a_damaged_one_starts_afresh():
+    from dataclasses import asdict
+
+    import app
+
+    class Documents:
+        def document_text(self, source):
+            return DOC
+
+    answer = _answer()
+    session = app.ChatSession(history=[{"role": "user", "content": "Q"}, {"role": "assistant", "content": answer.answer}],
+                              answers=[answer])
+    restored = app.session_from_browser(Documents(), app.session_to_browser(session))
+    assert [asdict(a) for a in restored.answers] == [asdict(answer)] and restored.history == session.history
+    assert len(restored.messages) == 2 and "pq-cite-0-1" in restored.messages[1]["content"]
+    _assert_inert(restored.messages[1]["content"])
+    for damaged in (None, {}, {"answers": [{"question": 1}]}, {"answers": "x"}, {"history": [{"role": "user"}]}):
+        assert app.session_from_browser(Documents(), damaged).answers == []
