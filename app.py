@@ -138,9 +138,10 @@ CSS = """
 .pq-preview-title { font-weight: 650; margin-bottom: 2px; }
 .pq-preview-meta, .pq-preview-hint { color: var(--body-text-color-subdued); font-size: 11.5px; }
 .pq-preview-quote { margin: 6px 0; padding-left: 8px; border-left: 3px solid var(--color-accent); }
-.pq-open-doc { display: inline-block; margin: 8px 0 0 32px; font-size: 12.5px; font-weight: 600; color: var(--color-accent);
-  cursor: pointer; }
-.pq-open-doc:hover { text-decoration: underline; }
+.pq-card-actions { display: flex; gap: 16px; margin: 8px 0 0 32px; }
+.pq-open-doc, .pq-copy { display: inline-block; font-size: 12.5px; font-weight: 600; color: var(--color-accent); cursor: pointer; }
+.pq-foot .pq-copy { font-size: 11.5px; }
+.pq-open-doc:hover, .pq-copy:hover { text-decoration: underline; }
 .pq-doc-title { font-weight: 700; font-size: 15px; line-height: 1.4; }
 .pq-doc-meta { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 6px 0 10px; font-size: 12px;
   color: var(--body-text-color-subdued); }
@@ -152,7 +153,7 @@ CSS = """
 @media (max-width: 640px) {
   .gradio-container { padding: 0 6px !important; }
   #pq-header { flex-wrap: wrap; gap: 4px; }
-  .pq-meta, .pq-context, .pq-more, .pq-open-doc { margin-left: 0; }
+  .pq-meta, .pq-context, .pq-more, .pq-card-actions { margin-left: 0; }
   .pq-chip { white-space: normal; overflow-wrap: anywhere; }
   .pq-lib-src { min-width: 0; }
 }
@@ -172,8 +173,30 @@ PAGE_JS = """
     if (button) button.click();
     return true;
   };
-  document.addEventListener('click', (e) => { if (open(e.target)) e.preventDefault(); });
-  document.addEventListener('keydown', (e) => { if ((e.key === 'Enter' || e.key === ' ') && open(e.target)) e.preventDefault(); });
+  const copy = (target) => {
+    const el = target.closest('.pq-copy');
+    if (!el) return false;
+    let text = '';
+    if (el.classList.contains('pq-copy-answer')) {
+      const answer = el.closest('.pq-answer');
+      const cards = [...answer.querySelectorAll('.pq-card')].map((card, i) =>
+        '[' + (i + 1) + '] ' + card.querySelector('.pq-title').innerText.trim() + ' (' +
+        card.querySelector('.pq-src').innerText.trim() + '): "' + card.querySelector('.pq-context mark').innerText.trim() + '"');
+      text = answer.querySelector('.pq-text').innerText.trim() + (cards.length ? '\\n\\nSources:\\n' + cards.join('\\n') : '');
+    } else {
+      const card = el.closest('.pq-card');
+      const where = [...card.querySelectorAll('.pq-date, .pq-sec')].map((c) => c.innerText.trim()).join(', ');
+      text = '"' + card.querySelector('.pq-context mark').innerText.trim() + '" — ' + card.querySelector('.pq-title').innerText.trim() +
+        ' (' + card.querySelector('.pq-src').innerText.trim() + (where ? ', ' + where : '') + ')';
+    }
+    window.__pqCopied = text;
+    const done = () => { el.dataset.label = el.innerText; el.innerText = 'Copied'; setTimeout(() => { el.innerText = el.dataset.label; }, 1200); };
+    if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done, done); } else { done(); }
+    return true;
+  };
+  const act = (e) => open(e.target) || copy(e.target);
+  document.addEventListener('click', (e) => { if (act(e)) e.preventDefault(); });
+  document.addEventListener('keydown', (e) => { if ((e.key === 'Enter' || e.key === ' ') && act(e)) e.preventDefault(); });
 }
 """
 # a new answer is read from its start: the chat is scrolled to the top of the last answer, not to the bottom
@@ -276,6 +299,24 @@ def open_citation(assistant, export_dir: Path, request: str | None, session: Cha
         shutil.copyfile(original, copy)
     return (gr.Sidebar(open=True), ui.render_document_panel(citation, assistant.document_text(citation.source)),
             str(copy) if copy else None)
+
+
+def _examples(assistant) -> list[dict]:
+    return [{"text": question} for question in ui.example_questions(assistant.documents())]
+
+
+def record_verdict(assistant, session: ChatSession, liked: bool | str, message: Any) -> str | None:
+    """Keep a thumbs up or down on an answer in the store's feedback file (`policyqa eval` reads it as a question
+    set); the answer is found by the index its message carries, so error messages in between do not shift it."""
+    content = message.get("content") if isinstance(message, dict) else message
+    found = re.search(r"pq-answer-(\d+)", str(content or ""))
+    if found is None or int(found.group(1)) >= len(session.answers) or liked not in (True, False):
+        return None
+    index = int(found.group(1))
+    before = session.history[: 2 * index]
+    path = assistant.record_feedback(session.answers[index], before, liked)
+    gr.Info("Thanks: your verdict is kept in the store's feedback file.")
+    return str(path)
 
 
 def session_to_browser(session: ChatSession) -> dict:
@@ -525,7 +566,8 @@ def build_app(assistant, settings) -> gr.Blocks:
                             label="Conversation", elem_id="pq-chat", show_label=False, layout="bubble",
                             height="calc(100vh - 290px)", min_height=460, placeholder=PLACEHOLDER,
                             sanitize_html=True, render_markdown=True, latex_delimiters=[],  # messages are escaped HTML
-                            feedback_options=None, buttons=[], autoscroll=False, allow_file_downloads=False,
+                            feedback_options=("Like", "Dislike"), buttons=[], autoscroll=False,
+                            allow_file_downloads=False, examples=_examples(assistant),
                         )
                         with gr.Row(equal_height=True, elem_id="pq-input-row"):
                             question = gr.Textbox(
@@ -593,7 +635,18 @@ def build_app(assistant, settings) -> gr.Blocks:
 
         def restore(kept_value: dict):
             restored = session_from_browser(assistant, kept_value)
-            return restored.messages, restored, write_export(export_dir, restored)
+            return (gr.Chatbot(value=restored.messages, examples=_examples(assistant)), restored,
+                    write_export(export_dir, restored))
+
+        def verdict(state: ChatSession, data: gr.LikeData):
+            record_verdict(assistant, state, data.liked, data.value)
+
+        chatbot.like(verdict, [session], None, api_visibility="private", show_progress="hidden")
+        def pick_example(data: gr.SelectData) -> str:
+            return data.value["text"]
+
+        chatbot.example_select(pick_example, None, [question], api_visibility="private").then(
+            chat, **{**chat_io, "api_visibility": "private"}).then(**keep).then(**scroll)
 
         demo.load(restore, [kept], [chatbot, session, export_btn], api_visibility="private", show_progress="hidden")
         open_btn.click(lambda request, state: open_citation(assistant, export_dir, request, state), [open_request, session],

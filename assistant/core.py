@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from vectorstore.retrieval import RetrievalResult
 
 CATALOG_FILE = "catalog.sqlite3"
+FEEDBACK_FILE = "feedback.jsonl"
 log = logging.getLogger(__name__)
 
 
@@ -172,6 +173,31 @@ class Assistant:
 
     def document_text(self, source: str) -> str | None:
         return self.catalog.document_text(source)
+
+    def record_feedback(self, answer: Answer, history: Sequence[dict], liked: bool) -> Path:
+        """Append a reader's verdict on an answer to the store's `feedback.jsonl`, as a line that `policyqa eval`
+        reads as a question: a liked answer's quotes become its evidence (a refusal liked: a question the
+        documents do not answer), so the set checks that they are found again; a disliked answer has no gold and
+        keeps what was answered, for review."""
+        import hashlib
+        import json
+
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+        # the clock to the nanosecond in the id: two verdicts on one answer are two questions, never a duplicate id
+        digest = hashlib.sha256(f"{time.time_ns()} {liked} {answer.question}".encode()).hexdigest()[:12]
+        record: dict = {"id": f"feedback-{digest}",
+                        "question": answer.question, "history": list(history), "verdict": "up" if liked else "down",
+                        "time": stamp, "type": "feedback-liked" if liked else "feedback-disliked"}
+        if liked:
+            record["answer"] = answer.answer
+            record["evidence"] = [{"doc": c.source, "quote": c.quote} for c in answer.citations]
+        else:
+            record["rejected_answer"] = answer.answer
+            record["rejected_citations"] = [{"doc": c.source, "quote": c.quote} for c in answer.citations]
+        path = self.store_dir / FEEDBACK_FILE
+        with open(path, "a", encoding="utf-8") as handle:  # one write per line: concurrent sessions never interleave
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return path
 
     def original_file(self, source: str) -> Path | None:
         """The file a document was ingested from, while it is still where it was."""

@@ -242,7 +242,8 @@ def render_source_card(citation: "Citation", text: str | None, retrieved: Sequen
     )
     opener = (f'<span class="pq-open-doc{open_class(answer_index, citation.n)}" role="button" tabindex="0">'
               "Open in document</span>" if answer_index is not None and text is not None else "")
-    return f'<div class="pq-card">{head}{meta}{body}{more}{opener}</div>'
+    copy = '<span class="pq-copy pq-copy-cite" role="button" tabindex="0">Copy citation</span>'
+    return f'<div class="pq-card">{head}{meta}{body}{more}<div class="pq-card-actions">{opener}{copy}</div></div>'
 
 
 def render_sources(answer: "Answer", texts: Mapping[str, str | None], answer_index: int | None = None) -> str:
@@ -305,6 +306,8 @@ def render_footer(answer: "Answer") -> str:
     if answer.standalone_question and answer.standalone_question != answer.question:
         query = esc(answer.standalone_question[:600])
         parts.append(f'<span class="pq-followup" title="Searched for: {query}">follow-up, searched with the previous exchange</span>')
+    if not answer.refused:
+        parts.append('<span class="pq-copy pq-copy-answer" role="button" tabindex="0">Copy answer</span>')
     notice = f'<div class="pq-notice">{esc(answer.notice)}</div>' if answer.notice else ""
     return f'{notice}<div class="pq-foot">{" · ".join(parts)}</div>'
 
@@ -318,6 +321,36 @@ def render_answer(answer: "Answer", texts: Mapping[str, str | None], answer_inde
         body = (f'<div class="pq-text">{render_answer_text(answer.answer, answer.citations, answer_index)}</div>'
                 + render_sources(answer, texts, answer_index))
     return f'<div class="pq-answer pq-answer-{answer_index}">{body}{render_footer(answer)}</div>'
+
+
+# example questions ---------------------------------------------------------------------------
+_NUMBERED_TITLE = re.compile(r"^((?:Executive Order|Proclamation|Memorandum)\s+(?:No\.\s*)?\d{3,6})\b")
+
+
+def example_questions(docs: Sequence["DocumentInfo"], limit: int = 3) -> list[str]:
+    """Questions for an empty chat, from what is ingested: what the newest orders (by their number) require, and
+    otherwise what the newest documents say."""
+    newest = sorted(docs, key=lambda d: (d.date or "", d.source), reverse=True)
+    questions: list[str] = []
+    for doc in newest:
+        numbered = _NUMBERED_TITLE.match(doc.title or "")
+        if numbered:
+            subject = doc.title[numbered.end():].lstrip(": —-").strip()
+            short = subject if len(subject) <= 60 else subject[:60].rsplit(" ", 1)[0] + "…"
+            questions.append(f"What does {numbered.group(1)} ({short}) require?" if short
+                             else f"What does {numbered.group(1)} require?")
+        if len(questions) == limit:
+            return questions
+    for doc in newest:
+        if len(questions) == limit:
+            break
+        if _NUMBERED_TITLE.match(doc.title or ""):
+            continue
+        title = doc.title or doc.source
+        question = f"What does “{title if len(title) <= 70 else title[:70].rsplit(' ', 1)[0] + '…'}” say?"
+        if question not in questions:
+            questions.append(question)
+    return questions
 
 
 # the document panel -------------------------------------------------------------------------

@@ -659,3 +659,26 @@ def test_evaluate_runs_everything_end_to_end(tmp_path: Path) -> None:
 def test_module_imports_matplotlib_only_when_reporting() -> None:
     code = "import sys, assistant.evaluation; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_a_verdict_on_an_answer_becomes_a_question_that_eval_reads(tmp_path):
+    from assistant.answers import Answer, Citation
+    from assistant.core import build_assistant
+    from assistant.settings import Settings
+
+    assistant = build_assistant(Settings(store=tmp_path / "store"))
+    (tmp_path / "store").mkdir()
+    quote = "The rate of duty shall be 125 percent."
+    answer = Answer(question="What rate applies to Chinese goods?", answer=f"{quote} [1]",
+                    citations=[Citation(n=1, source="eo.md", title="EO", chunk_id="c", quote=quote, start=0, end=len(quote))])
+    history = [{"role": "user", "content": "Which order raised it?"}, {"role": "assistant", "content": "EO 14266 [1]"}]
+    path = assistant.record_feedback(answer, history, liked=True)
+    assistant.record_feedback(answer, [], liked=False)
+    assistant.record_feedback(Answer(question="Who won the cup?", answer="The documents do not answer this.",
+                                     refused=True), [], liked=True)
+    liked, disliked, refusal = load_questions(path)
+    assert liked.evidence == [{"doc": "eo.md", "quote": quote}] and liked.history == history
+    assert liked.type == "feedback-liked" and liked.answer == answer.answer
+    assert disliked.evidence is None and disliked.answer is None and disliked.type == "feedback-disliked"
+    assert refusal.evidence == [], "a refusal the reader agreed with: a question the documents do not answer"
+    assert len({liked.id, disliked.id, refusal.id}) == 3

@@ -205,3 +205,40 @@ def test_the_page_fits_a_phone(browser, live_app, tmp_path):
         _save_screenshot(phone, tmp_path, "screenshot-phone-citation-panel.png", publish=True)
     finally:
         context.close()
+
+
+def test_examples_copy_buttons_and_a_verdict_kept_for_evaluation(page, live_app):
+    from assistant.evaluation import load_questions
+
+    # the empty chat offers questions drawn from the ingested documents; one click asks it
+    example = page.locator("#pq-chat button.example").first
+    example.wait_for(timeout=TIMEOUT_MS)
+    asked = example.inner_text().strip()
+    assert "Executive Order 14" in asked
+    done_before = page.locator("#pq-chat .pq-foot").count()
+    example.click()
+    page.wait_for_function("n => document.querySelectorAll('#pq-chat .pq-foot').length > n", arg=done_before,
+                           timeout=TIMEOUT_MS)
+    answer = page.locator("#pq-chat .pq-answer").last
+    assert asked.split(" (")[0] in page.locator("#pq-chat .pq-question").last.inner_text()
+
+    # copy the answer (with its sources) and one citation
+    answer.locator(".pq-copy-answer").click()
+    copied = page.evaluate("window.__pqCopied")
+    assert copied.startswith(_normalize(answer.locator(".pq-text").inner_text())[:30]) and "\nSources:\n[1] " in copied
+    answer.locator(".pq-copy-cite").first.click()
+    cited = page.evaluate("window.__pqCopied")
+    assert cited.startswith('"') and answer.locator(".pq-src").first.inner_text().strip() in cited
+
+    # a thumbs down lands in the store's feedback file, which `policyqa eval` reads as questions
+    feedback = live_app.settings.store_dir / "feedback.jsonl"
+    lines_before = len(feedback.read_text().splitlines()) if feedback.exists() else 0
+    page.locator('#pq-chat button[aria-label="Dislike"]').last.click()
+    page.wait_for_function("() => true")
+    for _ in range(50):
+        if feedback.exists() and len(feedback.read_text().splitlines()) > lines_before:
+            break
+        page.wait_for_timeout(100)
+    questions = load_questions(feedback)
+    assert len(questions) == lines_before + 1 and questions[-1].type == "feedback-disliked"
+    assert questions[-1].question.startswith(asked.split(" (")[0]) and questions[-1].evidence is None

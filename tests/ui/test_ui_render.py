@@ -198,3 +198,18 @@ def test_a_conversation_kept_in_the_browser_comes_back_and_a_damaged_one_starts_
     _assert_inert(restored.messages[1]["content"])
     for damaged in (None, {}, {"answers": [{"question": 1}]}, {"answers": "x"}, {"history": [{"role": "user"}]}):
         assert app.session_from_browser(Documents(), damaged).answers == []
+
+
+def test_example_questions_come_from_the_newest_documents():
+    def doc(source, title, date):
+        return DocumentInfo(source=source, file_source=source, title=title, date=date, url=None, doc_type="markdown",
+                            n_chunks=1, ingested_at=0.0, chars=100)
+
+    docs = [doc("a.md", "Executive Order 14001: Protecting the Harbors of the Pacific Coast and Their Workers", "2025-01-02"),
+            doc("b.md", "Executive Order 14002: Ports", "2025-02-01"), doc("news.txt", "Ports reopen after the strike", None)]
+    assert ui.example_questions(docs) == [
+        "What does Executive Order 14002 (Ports) require?",
+        "What does Executive Order 14001 (Protecting the Harbors of the Pacific Coast and Their…) require?",
+        "What does “Ports reopen after the strike” say?",
+    ]
+    assert ui.example_questions([]) == []
