@@ -683,7 +683,10 @@ def build_app(assistant, settings) -> gr.Blocks:
         # stateless JSON endpoints for scripts
         def ask(question: str, history: list[dict] | None = None, top_k: int | None = None, mode: str | None = None) -> dict:
             """Answer a question (with earlier turns [{role, content}]) as the `ask --json` object."""
-            return assistant.ask(question, history or [], top_k, mode).to_json()
+            try:
+                return assistant.ask(question, history or [], top_k, mode).to_json()
+            except ValueError as exc:  # an empty question, top_k out of bounds
+                raise gr.Error(str(exc)) from None
 
         def documents(query: str = "") -> list[dict]:
             """The ingested documents (optionally filtered), without their text."""

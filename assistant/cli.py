@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Ingest .txt .md .html .pdf .docx .json .jsonl files. Unchanged files are skipped, changed ones replaced; after a change of the chunk size every file is re-chunked once.")
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
     ingest.add_argument("--prune", action="store_true", help="remove documents whose files are gone from these folders")
+    ingest.add_argument("--follow-links", action="store_true",
+                        help="read links to files outside the folders named (by default they are reported and left out)")
     ingest.add_argument("--quiet", action="store_true", help="no progress (a bar on a terminal, a line every 10 s in a log)")
     _store_args(ingest)
 
@@ -151,7 +153,7 @@ def cmd_ingest(args, settings) -> int:
         if not path.exists():
             raise CliError(f"{path}: no such file or folder")
     assistant = build_assistant(settings)
-    report = assistant.ingest(args.paths, prune=args.prune, progress=not args.quiet)
+    report = assistant.ingest(args.paths, prune=args.prune, progress=not args.quiet, follow_links=args.follow_links)
     print(report.summary_line())
     if report.failed:
         print(f"policyqa: {len(report.failed)} file(s) could not be ingested (see the lines above)", file=sys.stderr)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 from assistant.answers import Answer, Turn
 from assistant.extractive import refusal
 from assistant.analysis import QuestionAnalysis, analyze
-from assistant.settings import Settings
+from assistant.settings import TOP_K_MAX, Settings
 from ingest.catalog import Catalog, DocumentInfo
 
 if TYPE_CHECKING:
@@ -148,12 +148,14 @@ class Assistant:
         progress: bool = True,
         on_file: Callable[[str, str], None] | None = None,
         on_error: Callable[[FileFailure], None] | None = None,
+        follow_links: bool = False,
     ) -> IngestReport:
         """Ingest files and folders incrementally, then bring the lexical index up to date."""
         self._check_model()
         self._check_vector_location(move=True)
         self.embedder.prepare_fast_path()
-        report = self.ingestor(on_error).run(paths, prune=prune, progress=progress, on_file=on_file)
+        report = self.ingestor(on_error).run(paths, prune=prune, progress=progress, on_file=on_file,
+                                             follow_links=follow_links)
         self.retriever.refresh()
         return report
 
@@ -231,6 +233,8 @@ class Assistant:
     def retrieve(self, analysis: QuestionAnalysis, k: int | None = None) -> RetrievalResult:
         """Step 2: the passages for the analysed question, best first (hybrid dense + BM25, plus the documents it
         names)."""
+        if k is not None and not 1 <= k <= TOP_K_MAX:
+            raise ValueError(f"top_k must be between 1 and {TOP_K_MAX}, not {k}")
         if not self._location_checked:
             self._check_vector_location(move=False)
             self._location_checked = True

@@ -18,6 +18,9 @@ DEFAULT_STORE_DIR = Path(".policyqa")
 DEFAULT_CONFIG_FILE = "policyqa.toml"
 
 
+TOP_K_MAX = 50  # the most passages one answer may retrieve, from any caller (CLI, UI, HTTP API)
+
+
 class Settings(BaseSettings):
     """Everything a user can configure. Unknown keys are an error, so typos never pass silently."""
 
@@ -32,7 +35,7 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(8, ge=1, le=1024, description="Texts per forward pass; small batches of similar length are fastest on CPU.")
     ingest_batch_files: int = Field(48, ge=1, le=10000, description="Files embedded and committed together; a crash loses at most one batch of work.")
     chunk_tokens: int = Field(160, ge=32, le=512, description="Target chunk size in tokens of the embedding model.")
-    top_k: int = Field(6, ge=1, le=50, description="How many passages retrieval returns.")
+    top_k: int = Field(6, ge=1, le=TOP_K_MAX, description="How many passages retrieval returns.")
     exact_search_max_chunks: int = Field(10000, ge=0, description="A store of at most this many chunks is searched exactly, with every vector in memory (the same question always finds the same passages); a larger one through Chroma's approximate HNSW index. 0: always HNSW.")
     expand_documents: int = Field(1, ge=0, le=10, description="The extractive answerer reads this many of the best documents whole, not only their retrieved passages (0: passages only).")
     answer_mode: Literal["extractive", "llm"] = "extractive"

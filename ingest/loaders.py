@@ -18,7 +18,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ingest.records import Document, PageSpan
 
@@ -809,20 +809,24 @@ def _is_hidden_name(name: str) -> bool:
     return name.startswith(".") or name.startswith("~$")
 
 
-def iter_files(paths: list[Path]) -> Iterator[tuple[Path, str]]:
+def iter_files(paths: list[Path], follow_links: bool = False,
+               on_skip: Callable[[Path, str, str], None] | None = None) -> Iterator[tuple[Path, str]]:
     """Expand files and folders into (path, source) pairs.
 
     Folders are walked recursively in sorted order, skipping hidden files and folders (names
     starting with '.' or '~$', e.g. .git or Office lock files) and not following symlinked
-    folders; their source is the path relative to the folder, with '/' separators. A file
-    argument (or a path that does not exist) is yielded as is, with its file name as source, so
-    load_file can report on it. Unsupported extensions are still yielded.
+    folders; their source is the path relative to the folder, with '/' separators. A link to a
+    file outside the folder (`ln -s /etc/passwd notes.txt`) is not read unless `follow_links`:
+    `on_skip(path, source, reason)` hears of it instead. A file argument (or a path that does
+    not exist) is yielded as is, with its file name as source, so load_file can report on it:
+    the user named it. Unsupported extensions are still yielded.
     """
     for root in paths:
         root = Path(root)
         if not root.is_dir():
             yield root, root.name
             continue
+        inside = root.resolve()
         found: list[tuple[tuple[str, ...], Path]] = []
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not _is_hidden_name(d))
@@ -832,7 +836,13 @@ def iter_files(paths: list[Path]) -> Iterator[tuple[Path, str]]:
                 if _is_hidden_name(name):
                     continue
                 file_path = base / name
-                if file_path.is_file():
-                    found.append(((*rel_dir, name), file_path))
+                if not file_path.is_file():
+                    continue
+                if not follow_links and file_path.is_symlink() and not file_path.resolve().is_relative_to(inside):
+                    if on_skip is not None:
+                        on_skip(file_path, "/".join((*rel_dir, name)),
+                                f"a link to {file_path.resolve()}, outside the folder; pass --follow-links to read it")
+                    continue
+                found.append(((*rel_dir, name), file_path))
         for parts, file_path in sorted(found, key=lambda item: item[0]):
             yield file_path, "/".join(parts)

@@ -51,6 +51,12 @@ def passage_text(title: str, heading: str, text: str) -> str:
     return f"{head}\n{text}" if head else text
 
 
+def stat_is_regular(stat: os.stat_result) -> bool:
+    import stat as stat_module
+
+    return stat_module.S_ISREG(stat.st_mode)
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -138,8 +144,10 @@ class Ingestor:
         prune: bool = False,
         progress: bool = True,
         on_file: Callable[[str, str], None] | None = None,
+        follow_links: bool = False,
     ) -> IngestReport:
-        """Ingest files and folders; `on_file(source, status)` reports each file as it is done."""
+        """Ingest files and folders; `on_file(source, status)` reports each file as it is done. A link inside a
+        folder to a file outside it is reported and left out unless `follow_links`."""
         started = time.perf_counter()
         report = IngestReport()
         self.recover()
@@ -150,7 +158,8 @@ class Ingestor:
         if self._rechunk:
             log.warning("the chunking changed since the last ingest (%s): re-chunking every file, reusing the stored "
                         "vectors of unchanged passages", recipe)
-        candidates = list(iter_files([Path(p) for p in paths]))
+        candidates = list(iter_files([Path(p) for p in paths], follow_links,
+                                     on_skip=lambda path, source, reason: self._fail(report, source, path, reason)))
         roots = {str(Path(p).resolve()) for p in paths if Path(p).is_dir()}
         seen: set[str] = set()
         bar = _progress_bar(len(candidates), progress)
@@ -224,6 +233,10 @@ class Ingestor:
     def _prepare(self, path: Path, source: str, previous: FileEntry | None, report: IngestReport) -> _Prepared | None:
         try:
             stat = path.stat()
+            if not stat_is_regular(stat):
+                # a FIFO or a device (/dev/zero) would block or never end
+                self._fail(report, source, path, "not a regular file (a pipe, device or socket); only files are read")
+                return None
             file_hash = file_sha256(path)
         except OSError as exc:
             self._fail(report, source, path, f"cannot read file: {exc.strerror or exc}")

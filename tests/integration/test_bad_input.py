@@ -120,3 +120,29 @@ def test_asking_an_empty_store_says_how_to_fill_it(tmp_path):
     data = json.loads(answer.stdout)
     assert data["refused"] and data["citations"] == []
     assert "holds no documents yet" in data["answer"] and f"policyqa ingest FOLDER --store {store}" in data["answer"]
+
+
+def test_a_pipe_or_a_device_is_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    result = run(["ingest", str(fifo), "/dev/zero", str(GOOD), "--quiet"], tmp_path / "store")
+    assert result.returncode == 2 and "1 added" in result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.startswith("policyqa: skipped")]
+    assert len(lines) == 2 and all("not a regular file" in line for line in lines), result.stderr
+
+
+def test_a_link_out_of_the_folder_is_not_read_unless_asked(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("The vault code is 4711 and nobody may see it outside this folder.\n")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(GOOD, inbox / "good.md")
+    (inbox / "notes.txt").symlink_to(secret)
+    (inbox / "alias.md").symlink_to(inbox / "good.md")  # a link within the folder is read
+    store = tmp_path / "store"
+    result = run(["ingest", str(inbox), "--quiet"], store)
+    assert result.returncode == 2 and "2 added" in result.stdout
+    assert "notes.txt" in result.stderr and "--follow-links" in result.stderr
+    assert "notes.txt" not in run(["docs"], store).stdout
+    followed = run(["ingest", str(inbox), "--quiet", "--follow-links"], store)
+    assert followed.returncode == 0 and "1 added" in followed.stdout

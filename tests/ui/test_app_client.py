@@ -163,3 +163,12 @@ def test_auth_from_settings_requires_a_login(live_app):
         assert {d["source"] for d in client.predict("", api_name="/documents")}
     finally:
         demo.close()
+
+
+def test_the_ask_endpoint_keeps_top_k_within_the_settings_bounds(client):
+    from gradio_client.exceptions import AppError
+
+    for top_k in (0, 51, 10**6):
+        with pytest.raises(AppError, match="top_k must be between 1 and 50"):
+            client.predict(DUTY_QUESTION, None, top_k, None, api_name="/ask")
+    assert len(client.predict(DUTY_QUESTION, None, 50, None, api_name="/ask")["retrieved"]) <= 60
