@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Callable, Sequence
 
 from ingest.records import Chunk, Document, make_chunk_id
-from ingest.text import heading_of, split_blocks, split_clauses, split_sentences, split_words, strip_span
+from ingest.text import heading_of, split_blocks, split_clauses, split_sentences, strip_span
 
 # Raise when a change to the code changes the chunks of existing documents: the next ingest re-chunks every file.
 CHUNKING_VERSION = 2
