@@ -132,25 +132,30 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     path = Path(path)
     questions: list[EvalQuestion] = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8-sig") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not a UTF-8 text file (byte {exc.start}); expected JSON lines of questions") from None
+    if not any(line.strip() for line in lines):
+        raise ValueError(f"{path}: the file holds no questions (one JSON object per line, with 'id' and 'question')")
+    for line_no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
 
-            def fail(problem: str) -> ValueError:
-                return ValueError(f"{path}, line {line_no}: {problem}")
+        def fail(problem: str) -> ValueError:
+            return ValueError(f"{path}, line {line_no}: {problem}")
 
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise fail(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
-            if not isinstance(data, dict):
-                raise fail("expected a JSON object with 'id' and 'question'")
-            question = _parse_question(data, fail)
-            if question.id in seen:
-                raise fail(f"duplicate id {question.id!r} (first on line {seen[question.id]})")
-            seen[question.id] = line_no
-            questions.append(question)
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise fail(f"invalid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(data, dict):
+            raise fail("expected a JSON object with 'id' and 'question'")
+        question = _parse_question(data, fail)
+        if question.id in seen:
+            raise fail(f"duplicate id {question.id!r} (first on line {seen[question.id]})")
+        seen[question.id] = line_no
+        questions.append(question)
     return questions
 
 

@@ -153,6 +153,9 @@ class Ingestor:
         self.recover()
         known = self.catalog.files()
         recipe = self.chunker.recipe
+        if not known:
+            # a store's first files are chunked this way: a first run killed half-way is no change of chunking
+            self.catalog.set_meta(CHUNKING_META, recipe)
         # files chunked another way (an older version, another chunk size) are chunked again, even if unchanged
         self._rechunk = bool(known) and self.catalog.get_meta(CHUNKING_META) != recipe
         if self._rechunk:

@@ -682,3 +682,14 @@ def test_a_verdict_on_an_answer_becomes_a_question_that_eval_reads(tmp_path):
     assert disliked.evidence is None and disliked.answer is None and disliked.type == "feedback-disliked"
     assert refusal.evidence == [], "a refusal the reader agreed with: a question the documents do not answer"
     assert len({liked.id, disliked.id, refusal.id}) == 3
+
+
+def test_a_binary_or_empty_question_file_is_named_with_the_reason(tmp_path):
+    binary = tmp_path / "questions.jsonl"
+    binary.write_bytes(bytes(range(128, 256)) * 4)
+    with pytest.raises(ValueError, match=r"questions\.jsonl: not a UTF-8 text file"):
+        load_questions(binary)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n  \n")
+    with pytest.raises(ValueError, match=r"empty\.jsonl: the file holds no questions"):
+        load_questions(empty)

@@ -200,6 +200,7 @@ def test_kill_mid_ingest_then_rerun_equals_clean_run(make_assistant, tmp_path):
 
     rerun = _run_cli(["ingest", str(corpus), "--store", str(killed_store), "--quiet"], env)
     assert rerun.returncode == 0, rerun.stderr
+    assert "chunking changed" not in rerun.stderr, "a killed first run is no change of chunking"
 
     killed = make_assistant(killed_store)
     killed_state = snapshot(killed)
