@@ -728,6 +728,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def bind_address(host: str) -> str:
+    """The address as Gradio takes it: an IPv6 literal in brackets ("::" -> "[::]"), since Gradio builds its own
+    URLs from it ("http://:::7860" is no URL); names and IPv4 addresses as they are."""
+    bare = host.strip("[]")
+    try:
+        return f"[{bare}]" if ipaddress.ip_address(bare).version == 6 else bare
+    except ValueError:
+        return host
+
+
 def serve(settings) -> int:
     """Warm the assistant and serve the UI until interrupted. Returns a process exit code."""
     from assistant.core import build_assistant
@@ -748,7 +758,7 @@ def serve(settings) -> int:
         print(f"policyqa: ready in {time.perf_counter() - started:.1f}s; {len(assistant.documents())} documents", file=sys.stderr)
         demo = build_app(assistant, settings)
         demo.queue(default_concurrency_limit=1)
-        demo.launch(server_name=host, server_port=settings.port or None, auth=auth, show_error=True,
+        demo.launch(server_name=bind_address(host), server_port=settings.port or None, auth=auth, show_error=True,
                     **launch_options(settings))
     except KeyboardInterrupt:
         return 0

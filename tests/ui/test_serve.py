@@ -83,3 +83,41 @@ def test_serve_refuses_malformed_auth(fakes, capsys):
     assert app.serve(_settings(auth="no-colon")) == 2
     assert "USER:PASS" in capsys.readouterr().err
     assert fakes["demo"].launched is None
+
+
+def test_ipv6_loopback_and_wildcard_work_like_their_ipv4_forms(fakes, capsys):
+    import app
+
+    assert app.serve(_settings(host="::1")) == 0
+    assert fakes["demo"].launched["server_name"] == "[::1]"
+    assert "warning" not in capsys.readouterr().err
+    assert app.serve(_settings(host="::")) == 0
+    assert fakes["demo"].launched["server_name"] == "[::]"
+    assert "warning: serving on :: without a login" in capsys.readouterr().err
+
+
+def test_a_real_server_on_the_ipv6_loopback_answers(tmp_path):
+    """Gradio itself, on ::1: it builds its URLs from the address, which must be bracketed."""
+    import socket
+    import urllib.request
+
+    import gradio as gr
+
+    import app
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("::1", 0))
+        except OSError:
+            pytest.skip("no IPv6 loopback on this machine")
+        port = probe.getsockname()[1]
+    with gr.Blocks() as demo:
+        gr.Markdown("policyqa")
+    demo.launch(server_name=app.bind_address("::1"), server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        with urllib.request.urlopen(f"http://[::1]:{port}/config", timeout=10) as response:
+            assert response.status == 200
+    finally:
+        demo.close()

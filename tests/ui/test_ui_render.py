@@ -150,6 +150,9 @@ def test_auth_and_loopback_helpers():
         app.parse_auth("nopassword")
     assert app.is_loopback("127.0.0.1") and app.is_loopback("localhost") and app.is_loopback("::1")
     assert not app.is_loopback("0.0.0.0") and not app.is_loopback("192.168.1.5")
+    assert not app.is_loopback("::") and app.is_loopback("[::1]")
+    assert [app.bind_address(h) for h in ("::", "::1", "[::1]", "127.0.0.1", "0.0.0.0", "localhost")] == [
+        "[::]", "[::1]", "[::1]", "127.0.0.1", "0.0.0.0", "localhost"]
 
 
 def test_the_document_panel_shows_the_whole_document_as_text_with_the_quote_marked():
