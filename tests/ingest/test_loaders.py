@@ -422,6 +422,15 @@ def test_pdf_with_owner_password_only_opens(tmp_path: Path) -> None:
     assert "VEHICLE ACCIDENT REPORT" in doc.text
 
 
+def test_an_aes_encrypted_pdf_that_opens_without_a_password_is_read(tmp_path: Path) -> None:
+    """AES needs the `cryptography` package, a dependency: without it such a PDF was refused (issue 20)."""
+    for algorithm in ("AES-128", "AES-256"):
+        writer = PdfWriter(clone_from=FORM_PDF)
+        writer.encrypt(user_password="", owner_password="owner-only", algorithm=algorithm)
+        doc = load_one(write(tmp_path, f"{algorithm}.pdf", _pdf_bytes(writer)))
+        assert "VEHICLE ACCIDENT REPORT" in doc.text
+
+
 def test_blank_page_pdf_has_no_text_layer(tmp_path: Path) -> None:
     writer = PdfWriter()
     writer.add_blank_page(612, 792)
