@@ -719,6 +719,42 @@ def parse_auth(auth: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+class LoginGuard:
+    """The login check Gradio calls with (user, password), slowed against guessing: a wrong try is answered after
+    `delay` seconds, and after `max_failures` wrong tries within `window` seconds every try, the right one too, is
+    refused for `lockout` seconds. Gradio does not tell the check who is asking, so the guard is one for all
+    clients: a guesser also locks the login for others, for a minute at a time."""
+
+    def __init__(self, user: str, password: str, max_failures: int = 5, window: float = 300.0, lockout: float = 60.0,
+                 delay: float = 0.5, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.user, self.password = user, password
+        self.max_failures, self.window, self.lockout, self.delay = max_failures, window, lockout, delay
+        self.clock, self.sleep = clock, sleep
+        self._failures: list[float] = []
+        self._locked_until = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, user: str, password: str) -> bool:
+        import hmac
+
+        right = hmac.compare_digest(str(user).encode(), self.user.encode()) & hmac.compare_digest(
+            str(password).encode(), self.password.encode())
+        with self._lock:
+            now = self.clock()
+            if now < self._locked_until:
+                right = False
+            elif not right:
+                self._failures = [t for t in self._failures if now - t < self.window] + [now]
+                if len(self._failures) >= self.max_failures:
+                    self._locked_until, self._failures = now + self.lockout, []
+            else:
+                self._failures = []
+        if not right:
+            self.sleep(self.delay)
+        return right
+
+
 def is_loopback(host: str) -> bool:
     if host in ("localhost", "localhost.localdomain"):
         return True
@@ -758,7 +794,8 @@ def serve(settings) -> int:
         print(f"policyqa: ready in {time.perf_counter() - started:.1f}s; {len(assistant.documents())} documents", file=sys.stderr)
         demo = build_app(assistant, settings)
         demo.queue(default_concurrency_limit=1)
-        demo.launch(server_name=bind_address(host), server_port=settings.port or None, auth=auth, show_error=True,
+        demo.launch(server_name=bind_address(host), server_port=settings.port or None,
+                    auth=LoginGuard(*auth) if auth else None, show_error=True,
                     **launch_options(settings))
     except KeyboardInterrupt:
         return 0

@@ -153,7 +153,7 @@ def test_auth_from_settings_requires_a_login(live_app):
     demo = app.build_app(live_app.assistant, settings)
     demo.queue()
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True,
-                            auth=app.parse_auth(settings.auth), **app.launch_options(settings))
+                            auth=app.LoginGuard(*app.parse_auth(settings.auth)), **app.launch_options(settings))
     try:
         with pytest.raises(Exception, match="(?i)credentials|login|auth"):
             Client(url, verbose=False)

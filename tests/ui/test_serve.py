@@ -73,7 +73,9 @@ def test_serve_passes_auth_and_does_not_warn(fakes, capsys):
     import app
 
     assert app.serve(_settings(host="0.0.0.0", auth="ann:secret")) == 0
-    assert fakes["demo"].launched["auth"] == ("ann", "secret")
+    guard = fakes["demo"].launched["auth"]
+    guard.sleep = lambda seconds: None
+    assert guard("ann", "secret") and not guard("ann", "wrong")
     assert "warning" not in capsys.readouterr().err
 
 
@@ -121,3 +123,21 @@ def test_a_real_server_on_the_ipv6_loopback_answers(tmp_path):
             assert response.status == 200
     finally:
         demo.close()
+
+
+def test_wrong_logins_are_slowed_and_then_locked_out():
+    import app
+
+    now, slept = [1000.0], []
+    guard = app.LoginGuard("ann", "secret", max_failures=5, window=300, lockout=60, delay=0.5,
+                           clock=lambda: now[0], sleep=slept.append)
+    assert guard("ann", "secret") and slept == []
+    for _ in range(4):
+        assert not guard("ann", "guess")
+    assert guard("ann", "secret"), "fewer than five wrong tries lock nothing"
+    for _ in range(5):
+        assert not guard("ann", "guess")
+    assert slept == [0.5] * 9, "every wrong try waits"
+    assert not guard("ann", "secret"), "locked: the right password is refused too"
+    now[0] += 61
+    assert guard("ann", "secret"), "the lockout ends"
