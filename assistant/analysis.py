@@ -3,13 +3,18 @@ both take. No language model: a follow-up is folded together with the last excha
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
+
+import numpy as np
 
 from assistant.answers import Turn
 from vectorstore.lexical import tokenize
-from vectorstore.references import NamedDocuments
+from vectorstore.references import MONTHS, NamedDocuments
 
 _FOLLOW_UP_OPENERS = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|and what|ok(ay)?|same|why|is that|does that|did that|was that)\b", re.IGNORECASE
@@ -67,16 +72,42 @@ class QuestionAnalysis:
                        named=NamedDocuments.in_text(query))
 
 
+FOLLOW_UP_MODEL = Path(__file__).resolve().parent / "reader_model" / "follow_up.json"
+FOLLOW_UP_FEATURES = ["bias", "opens_like_a_continuation", "refers_back", "terms", "at_most_four_terms",
+                      "share_of_terms_in_last_exchange", "names_an_order_or_date", "capitalised_words", "words"]
+_NAMES_A_DOCUMENT = re.compile(r"\b(EO|E\.O\.|Executive Order|Proclamation|Memorandum)\s*(No\.\s*)?\d{3,5}\b"
+                               r"|\b(1[89]\d\d|20\d\d)\b|\b(" + MONTHS + r")\s+\d{1,2}\b", re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")
+
+
+def follow_up_features(question: str, history: Sequence[Turn]) -> list[float]:
+    """What tells a follow-up from a question that stands alone, in FOLLOW_UP_FEATURES order: how it opens, a
+    pointer back ("it", "that order"), its length, how much of it the last exchange already holds, and whether it
+    names its own document (an order's number, a year, capitalised names)."""
+    terms = set(tokenize(question))
+    recent = set(tokenize(_MARKERS.sub("", " ".join(turn.content for turn in history[-2:]))))
+    return [1.0, float(bool(_FOLLOW_UP_OPENERS.search(question))), float(bool(_REFERRING.search(question))),
+            min(len(terms), 30) / 10, float(len(terms) <= 4), len(terms & recent) / max(len(terms), 1),
+            float(bool(_NAMES_A_DOCUMENT.search(question))), min(len(_CAPITALISED.findall(question)), 6) / 3,
+            len(question.split()) / 20]
+
+
+@functools.cache
+def _follow_up_model() -> tuple[np.ndarray, float]:
+    model = json.loads(FOLLOW_UP_MODEL.read_text())
+    if model["features"] != FOLLOW_UP_FEATURES:
+        raise ValueError(f"{FOLLOW_UP_MODEL} was trained on other features; run training/train_follow_up.py")
+    return np.array(model["weights"]), float(model["threshold"])
+
+
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
-    """A question leans on the conversation when it opens like a continuation, refers back, or is short
-    and shares a word with the last exchange (a short question on a new topic stands alone)."""
+    """Whether a question needs the earlier exchange to be understood: a logistic model trained on the question
+    sets (`training/train_follow_up.py`): follow-ups against self-contained questions asked as a second turn."""
     if not any(turn.role == "user" for turn in history):
         return False
-    if _FOLLOW_UP_OPENERS.search(question) or _REFERRING.search(question):
-        return True
-    terms = set(tokenize(question))
-    recent = " ".join(turn.content for turn in history[-2:])
-    return len(terms) <= 4 and bool(terms & set(tokenize(recent)))
+    weights, threshold = _follow_up_model()
+    score = float(np.dot(weights, follow_up_features(question, history)))
+    return 1.0 / (1.0 + np.exp(-score)) >= threshold
 
 
 def analyze(question: str, history: Sequence[Turn | dict] = ()) -> QuestionAnalysis:
