@@ -84,7 +84,8 @@ def make_chat_model(settings) -> ChatModelSpec:
         from langchain_ollama import ChatOllama
 
         endpoint = base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_URL
-        chat = ChatOllama(model=model, base_url=base_url, temperature=0, client_kwargs={"timeout": timeout})
+        chat = ChatOllama(model=model, base_url=base_url, temperature=0, num_predict=settings.llm_max_tokens,
+                          client_kwargs={"timeout": timeout})
         return ChatModelSpec(chat, provider, model, endpoint)
 
     from langchain_openai import ChatOpenAI
@@ -96,7 +97,8 @@ def make_chat_model(settings) -> ChatModelSpec:
         kwargs: dict[str, Any] = {}
         if not _fixed_temperature_model(model):
             kwargs["temperature"] = 0
-        chat = ChatOpenAI(model=model, api_key=key, base_url=base_url, timeout=timeout, max_retries=0, **kwargs)
+        chat = ChatOpenAI(model=model, api_key=key, base_url=base_url, timeout=timeout, max_retries=0,
+                          max_tokens=settings.llm_max_tokens, **kwargs)
         return ChatModelSpec(chat, provider, model, base_url or "https://api.openai.com/v1", (key,))
 
     if not base_url:
@@ -104,7 +106,7 @@ def make_chat_model(settings) -> ChatModelSpec:
     key = os.environ.get("POLICYQA_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY") or DUMMY_API_KEY
     chat = ChatOpenAI(
         model=model, api_key=key, base_url=base_url, timeout=timeout, max_retries=0, temperature=0,
-        use_responses_api=False,
+        use_responses_api=False, max_tokens=settings.llm_max_tokens,
     )
     secrets = (key,) if key != DUMMY_API_KEY else ()
     return ChatModelSpec(chat, provider, model, base_url, secrets)
@@ -307,6 +309,7 @@ class LLMAnswerer:
         backoff: float = 0.5,
         max_backoff: float = 8.0,
         timeout: float | None = None,
+        answer_seconds: float | None = None,
         check: CheckConfig | None = None,
         answer_prompt: Prompt | None = None,
         rewrite_prompt: Prompt | None = None,
@@ -322,6 +325,7 @@ class LLMAnswerer:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.timeout = timeout
+        self.answer_seconds = answer_seconds
         self.check = check or CheckConfig()
         self.answer_prompt = answer_prompt or load_prompt("answer")
         self.rewrite_prompt = rewrite_prompt or load_prompt("rewrite")
@@ -360,8 +364,11 @@ class LLMAnswerer:
 
     def _stream_text(self, messages: list) -> Iterator[str]:
         """The model's text pieces; 429/5xx before the first piece are retried with exponential backoff.
-        Raises _ModelFailed with a short reason when the call cannot be completed."""
+        Raises _ModelFailed with a short reason when the call cannot be completed, or when the model is still
+        writing after `answer_seconds` (a model that rambles is stopped: the token cap is the server's to keep,
+        the time cap is ours)."""
         attempt = 0
+        deadline = time.monotonic() + self.answer_seconds if self.answer_seconds else None
         while True:
             started = False
             try:
@@ -370,7 +377,11 @@ class LLMAnswerer:
                     if piece:
                         started = True
                         yield piece
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise _ModelFailed(Failure(f"still writing after {self.answer_seconds:g} s", retryable=False))
                 return
+            except _ModelFailed:
+                raise
             except GeneratorExit:
                 raise
             except Exception as exc:  # noqa: BLE001 - every provider raises its own types
@@ -499,6 +510,7 @@ def build_llm_answerer(settings, assistant, **options: Any) -> LLMAnswerer:
     document_text = getattr(retriever, "document_text", None) or assistant.document_text
     options.setdefault("max_retries", settings.llm_max_retries)
     options.setdefault("timeout", settings.llm_timeout)
+    options.setdefault("answer_seconds", settings.llm_answer_seconds)
     return LLMAnswerer(
         spec.model,
         assistant.embedder.embed,

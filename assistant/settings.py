@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_timeout: float = Field(60.0, gt=0)
     llm_max_retries: int = Field(2, ge=0, le=10)
+    llm_max_tokens: int = Field(600, ge=16, le=32768, description="The most tokens a language model may write for one answer (or one rewritten question).")
+    llm_answer_seconds: float = Field(90.0, gt=0, description="The longest a language model may take to write one answer, streaming or not; past it the quoted answer is shown, with a notice.")
     refusal_threshold: float | None = Field(None, description="Override the calibrated support score below which the assistant refuses.")
     upload_max_mb: float = Field(25.0, gt=0)
     host: str = "127.0.0.1"

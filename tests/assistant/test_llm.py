@@ -219,6 +219,15 @@ def test_a_failing_model_falls_back_to_the_extractive_answer(embedder, documents
     assert_citation_invariant(answer, documents)
 
 
+def test_a_model_still_writing_past_the_time_cap_is_stopped(embedder, documents, chunks):
+    """A rambling model (SmolLM2 wrote for 60 s) is cut at `answer_seconds` and the quoted answer shown."""
+    model = FakeListChatModel(responses=[GOOD_ANSWER * 20], sleep=0.01)
+    pieces, answer = run(answerer(model, embedder, documents, answer_seconds=0.3), chunks, documents)
+    assert 0 < len("".join(pieces)) < len(GOOD_ANSWER * 20), "cut part-way"
+    assert answer.mode == "extractive" and answer.answer == EXTRACTIVE
+    assert answer.notice == "language model failed (still writing after 0.3 s); showing the extractive answer"
+
+
 def test_a_timeout_falls_back_without_retrying(embedder, documents, chunks):
     model = FlakyChatModel(messages=iter([GOOD_ANSWER]), failures=[ModelTimeoutError("read timed out")])
     _, answer = run(answerer(model, embedder, documents, timeout=1.5, max_retries=3), chunks, documents)
@@ -379,6 +388,7 @@ def test_http_streamed_answer_with_checked_citations(server, embedder, documents
     assert len(server.requests) == 1
     request = server.requests[0]
     assert request["body"]["stream"] is True and request["body"]["model"] == "test-model"
+    assert 600 in (request["body"].get("max_tokens"), request["body"].get("max_completion_tokens")), "the token cap"
     assert request["authorization"] == "Bearer sk-very-secret-test-key"
     assert [m["role"] for m in request["body"]["messages"]] == ["system", "user"]
     assert len(pieces) > 10 and "".join(pieces) == GOOD_ANSWER
