@@ -472,7 +472,7 @@ def _ingest(assistant, paths: list[Path], prune: bool, log: Callable[[str], None
     def on_error(failure) -> None:
         log(f"✗ failed: {failure.source}: {failure.reason}")
 
-    report = assistant.ingest(paths, prune=prune, progress=False, on_file=on_file, on_error=on_error)
+    report = assistant.ingest(paths, prune=prune, progress=False, on_file=on_file, on_error=on_error, wait=False)
     for source in report.removed:
         log(f"– removed (file gone): {source}")
     log("Done. " + report.summary_line())
@@ -486,7 +486,7 @@ def remove_job(assistant, settings, source: str | None, log: Callable[[str], Non
         return None
     uploads = (settings.store_dir / UPLOADS_DIR).resolve()
     files = assistant.catalog.files()
-    removed, unknown = assistant.remove([source])
+    removed, unknown = assistant.remove([source], wait=False)
     for file_source in removed:
         entry = files.get(file_source)
         copy = (uploads / file_source).resolve()

@@ -149,25 +149,34 @@ class Assistant:
         on_file: Callable[[str, str], None] | None = None,
         on_error: Callable[[FileFailure], None] | None = None,
         follow_links: bool = False,
+        wait: bool = True,
     ) -> IngestReport:
-        """Ingest files and folders incrementally, then bring the lexical index up to date."""
-        self._check_model()
-        self._check_vector_location(move=True)
-        self.embedder.prepare_fast_path()
-        report = self.ingestor(on_error).run(paths, prune=prune, progress=progress, on_file=on_file,
-                                             follow_links=follow_links)
-        self.retriever.refresh()
+        """Ingest files and folders incrementally, then bring the lexical index up to date. One writer at a time:
+        while another holds the store this waits, or with `wait=False` raises StoreBusyError."""
+        from ingest.lock import store_write_lock
+
+        with store_write_lock(self.store_dir, "policyqa ingest", wait=wait):
+            self._check_model()
+            self._check_vector_location(move=True)
+            self.embedder.prepare_fast_path()
+            report = self.ingestor(on_error).run(paths, prune=prune, progress=progress, on_file=on_file,
+                                                 follow_links=follow_links)
+            self.retriever.refresh()
         return report
 
-    def remove(self, sources: Sequence[str]) -> tuple[list[str], list[str]]:
-        """Remove documents (by document or file source); returns (removed, unknown)."""
-        self._check_vector_location(move=False)
-        files, unknown = [], []
-        for source in sources:
-            file_source = self.catalog.file_of(source)
-            (files if file_source else unknown).append(file_source or source)
-        removed = self.ingestor().remove(sorted(set(files))) if files else []
-        self.retriever.refresh()
+    def remove(self, sources: Sequence[str], wait: bool = True) -> tuple[list[str], list[str]]:
+        """Remove documents (by document or file source); returns (removed, unknown). One writer at a time, as
+        for `ingest`."""
+        from ingest.lock import store_write_lock
+
+        with store_write_lock(self.store_dir, "policyqa remove", wait=wait):
+            self._check_vector_location(move=False)
+            files, unknown = [], []
+            for source in sources:
+                file_source = self.catalog.file_of(source)
+                (files if file_source else unknown).append(file_source or source)
+            removed = self.ingestor().remove(sorted(set(files))) if files else []
+            self.retriever.refresh()
         return removed, unknown
 
     def documents(self) -> list[DocumentInfo]:

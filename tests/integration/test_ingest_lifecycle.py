@@ -211,3 +211,33 @@ def test_kill_mid_ingest_then_rerun_equals_clean_run(make_assistant, tmp_path):
     clean_state = snapshot(clean)
     assert killed_state == clean_state
     assert len(set(clean_state["vector_ids"])) == clean_state["vector_count"]
+
+
+def test_two_writers_at_once_take_turns_and_leave_one_clean_store(make_assistant, tmp_path):
+    """Two `policyqa ingest` on one store: the second waits for the first (and says so), then finds every file
+    unchanged; the store is exactly what one clean run gives."""
+    names = sorted(str(p.relative_to(DEMO)) for p in DEMO.rglob("*.md"))[:12]
+    corpus = copy_corpus(tmp_path / "corpus", names)
+    env = {**os.environ, "POLICYQA_INGEST_BATCH_FILES": "2", "POLICYQA_COLLECTION": make_assistant.collection}
+    if make_assistant.url:
+        env["POLICYQA_CHROMA_URL"] = make_assistant.url
+    store = tmp_path / "shared"
+    command = [sys.executable, "-m", "assistant.cli", "ingest", str(corpus), "--store", str(store), "--quiet"]
+    first = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lock = store / "write.lock"
+    deadline = time.time() + 300
+    while time.time() < deadline and not (lock.exists() and lock.read_text().strip()) and first.poll() is None:
+        time.sleep(0.05)
+    second = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    out, err = first.communicate(timeout=600)
+    assert first.returncode == 0 and second.returncode == 0, err + second.stderr
+    assert f"{len(names)} added" in out
+    assert "waiting for policyqa ingest (pid" in second.stderr, "the second writer says whom it waits for"
+    assert f"{len(names)} unchanged" in second.stdout
+
+    shared = snapshot(make_assistant(store))
+    if make_assistant.url:
+        make_assistant(store).store.reset()
+    clean = make_assistant(tmp_path / "clean")
+    clean.ingest([corpus], progress=False)
+    assert shared == snapshot(clean)
