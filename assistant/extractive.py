@@ -55,6 +55,9 @@ class Candidate:
     score: float = 0.0
     title_like: bool = False
     section: str = ""
+    # what it needs before it to be read alone: its sentence's opening window, when it is a later window or an
+    # enumerated item of a long sentence, or its list's introduction, when it is an item of a list
+    lead: tuple[int, int] | None = None
 
     @property
     def words(self) -> int:
@@ -102,6 +105,7 @@ class _Unit:
     context: frozenset[str]
     title_like: bool
     section: str = ""
+    lead: tuple[int, int] | None = None
 
 
 def display_text(quote: str) -> str:
@@ -131,7 +135,7 @@ class CandidateFinder:
                 seen.add(unit.key)
                 found.append(Candidate(chunk=chunk, start=unit.start, end=unit.end, text=unit.quote, chunk_rank=rank,
                                        terms=unit.terms, context=unit.context, title_like=unit.title_like,
-                                       section=unit.section))
+                                       section=unit.section, lead=unit.lead))
         return found
 
     def _units(self, chunk: RetrievedChunk) -> list[_Unit]:
@@ -160,6 +164,7 @@ class CandidateFinder:
             whole_list = intro is not None and end > intro[1] and text[start:end].count("\n") > 0
             start = _after_heading_lines(text, start, end)
             pieces = [(start, end)] if whole_list else _answer_units(text, start, end)
+            opening = strip_span(text, *pieces[0]) if len(pieces) > 1 else None
             for s, e in pieces:
                 s, e = strip_span(text, s, e)
                 quote = text[s:e]
@@ -168,8 +173,12 @@ class CandidateFinder:
                     continue
                 # the terms count an abbreviation's long form too
                 terms = frozenset(tokenize(spell_out(shown, defined)))
+                if opening and opening[0] < s and not _sibling_items(text, opening, (s, e)):
+                    lead = opening
+                else:
+                    lead = intro if intro is not None and intro[1] <= s else None
                 units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
-                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1), section_at(s)))
+                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1), section_at(s), lead))
         return units
 
 
@@ -361,6 +370,12 @@ _HEADING_LINE = re.compile(
 
 
 _ITEM_MARK = re.compile(r"\((?:[ivxl]+|[a-z]|\d+)\)\s")
+
+
+def _sibling_items(text: str, opening: tuple[int, int], window: tuple[int, int]) -> bool:
+    """True when a sentence's opening window is one item of a run of enumerated items and the window holds
+    another: the opening is then a sibling item ("(iv) providing clarity …"), not the window's subject."""
+    return bool(_ITEM_MARK.match(text, opening[0])) and _ITEM_MARK.search(text, window[0], window[1]) is not None
 
 
 def _after_heading_lines(text: str, start: int, end: int) -> int:

@@ -303,4 +303,28 @@ class ReaderAnswerer:
         for candidate in chosen:
             candidate.score = scores[id(candidate)]
         chosen.sort(key=lambda c: (c.chunk_rank, c.chunk.source, c.start))
-        return quoted_answer(question.question, [(c, c.start, c.end, c.text) for c in chosen])
+        return quoted_answer(question.question, self.with_leads(chosen))
+
+    def with_leads(self, chosen: list["Candidate"]) -> list[tuple["Candidate", int, int, str]]:
+        """The spans to quote: each chosen candidate, preceded by what it needs to be read alone (the opening of
+        its long sentence, or its list's introduction) while the answer stays within the word budget, so that no
+        quote starts with a dangling "(c)" or "as modified by ..."."""
+        budget = self.model.meta["max_words"]
+        words = sum(c.words for c in chosen)
+        quotes = []
+        for candidate in chosen:
+            lead = candidate.lead
+            text = self.document_text(candidate.chunk.source) if lead else None
+            if lead and text is not None:
+                lead_words = len(text[lead[0]:lead[1]].split())
+                taken = any(c is not candidate and c.chunk.source == candidate.chunk.source and c.start < lead[1]
+                            and lead[0] < c.end for c in chosen) or any(
+                    q[0].chunk.source == candidate.chunk.source and q[1] <= lead[0] < q[2] for q in quotes)
+                if not taken and words + lead_words <= budget:
+                    words += lead_words
+                    if lead[1] >= candidate.start:  # the opening runs into the window: one quote from the opening on
+                        quotes.append((candidate, lead[0], candidate.end, text[lead[0]:candidate.end]))
+                        continue
+                    quotes.append((candidate, lead[0], lead[1], text[lead[0]:lead[1]]))
+            quotes.append((candidate, candidate.start, candidate.end, candidate.text))
+        return quotes

@@ -277,3 +277,22 @@ def test_a_refusal_names_the_closest_documents_once_each():
     assert answer.refused and answer.citations == []
     assert answer.answer == ("The documents do not answer this question. The closest documents are: "
                              "Executive Order 1: Ports (ports.md); other.md.")
+
+
+def test_a_later_window_and_a_list_item_carry_what_they_need_before_them(finder):
+    text = ("Sec. 2. Duties. (a) Within 90 days of the date of this order, the Secretary of Commerce, in consultation "
+            "with the United States Trade Representative and the heads of other relevant agencies, shall submit a "
+            "report to the President on the state of the domestic shipbuilding industry, its workforce and its "
+            "suppliers, including recommendations on tariffs on ship-to-shore cranes and other cargo handling "
+            "equipment made with foreign components.\n\n"
+            "(b) The USTR shall consider proposing the following actions:\n"
+            "    (i) tariffs on ship-to-shore cranes made with foreign components; and\n"
+            "    (ii) tariffs on other cargo handling equipment.\n")
+    chunk, finder = one_document(text, "Ports", "ports2.md")
+    units = finder.candidates([chunk])
+    window = next(c for c in units if c.text.startswith("shall submit a report"))
+    assert "(a) Within 90 days" in text[window.lead[0]: window.lead[1]], "a later window carries its sentence's opening"
+    item = next(c for c in units if c.text.startswith("(i) tariffs on ship-to-shore"))
+    assert text[item.lead[0]: item.lead[1]] == "(b) The USTR shall consider proposing the following actions:"
+    first = next(c for c in units if c.text.startswith("(b) The USTR"))
+    assert first.lead is None
