@@ -137,9 +137,13 @@ class Assistant:
     def ingestor(self, on_error: Callable[[FileFailure], None] | None = None) -> Ingestor:
         from ingest.pipeline import Ingestor
 
+        from ingest.loaders import FileLimits
+
         kwargs = {"on_error": on_error} if on_error else {}
+        limits = FileLimits(self.settings.max_file_mb, self.settings.max_unpacked_mb, self.settings.max_records,
+                            self.settings.max_chars)
         return Ingestor(self.catalog, self.store, self.embedder, self.chunker,
-                        files_per_batch=self.settings.ingest_batch_files, **kwargs)
+                        files_per_batch=self.settings.ingest_batch_files, limits=limits, **kwargs)
 
     def ingest(
         self,

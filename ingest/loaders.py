@@ -17,6 +17,8 @@ import warnings
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -648,6 +650,13 @@ def _load_docx(data: bytes, path: Path, source: str) -> list[Document]:
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise LoadError("corrupt DOCX: not a ZIP package (an old .doc? save it as .docx)")
+    limit = _LIMITS.get().max_unpacked_mb
+    try:
+        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LoadError(f"corrupt DOCX: {_short_reason(exc, path)}") from exc
+    if unpacked > limit * 1e6:
+        raise LoadError(f"DOCX unpacks to {unpacked / 1e6:.0f} MB (the limit is {limit:g} MB, POLICYQA_MAX_UNPACKED_MB)")
     try:
         document = docx.Document(io.BytesIO(data))
         blocks = list(_docx_blocks(document))
@@ -719,7 +728,16 @@ def _load_json(data: bytes, path: Path, source: str) -> list[Document]:
     raw = decode_bytes(data).replace("\r\n", "\n").replace("\r", "\n")
     if not raw.strip():
         raise LoadError("empty file")
-    records = _records_from_jsonl(raw) if path.suffix.lower() == ".jsonl" else _records_from_json(raw)
+    jsonl = path.suffix.lower() == ".jsonl"
+    if jsonl and raw.count("\n") > _LIMITS.get().max_records:  # counted before a million records are parsed
+        lines = sum(1 for line in raw.split("\n") if line.strip())
+        if lines > _LIMITS.get().max_records:
+            raise LoadError(f"too many records: {lines:,} (the limit is {_LIMITS.get().max_records:,}, "
+                            "POLICYQA_MAX_RECORDS)")
+    records = _records_from_jsonl(raw) if jsonl else _records_from_json(raw)
+    if len(records) > _LIMITS.get().max_records:
+        raise LoadError(f"too many records: {len(records):,} (the limit is {_LIMITS.get().max_records:,}, "
+                        "POLICYQA_MAX_RECORDS)")
 
     documents: list[Document] = []
     used_sources: set[str] = set()
@@ -775,26 +793,52 @@ _LOADERS: dict[str, _Loader] = {
 assert frozenset(_LOADERS) == SUPPORTED_EXTENSIONS
 
 
-def load_file(path: Path, source: str) -> list[Document]:
+@dataclass(frozen=True, slots=True)
+class FileLimits:
+    """What one file may cost, so that a hostile one (a DOCX that unpacks to a gigabyte of XML, a 200 MB line, a
+    million tiny records) is refused with one line instead of taking the batch down. Settings: POLICYQA_MAX_*."""
+
+    max_file_mb: float = 100.0
+    max_unpacked_mb: float = 300.0
+    max_records: int = 200_000
+    max_chars: int = 30_000_000
+
+
+_LIMITS: ContextVar[FileLimits] = ContextVar("policyqa_file_limits", default=FileLimits())
+
+
+def load_file(path: Path, source: str, limits: FileLimits | None = None) -> list[Document]:
     """Load one file. `source` is the path relative to the ingested folder (already computed by the caller).
 
     Returns one Document for most formats; JSON/JSONL can give several (one per record, with
-    source `"{source}#{id or index}"`). Raises LoadError with a one-line reason for any bad input.
+    source `"{source}#{id or index}"`). Raises LoadError with a one-line reason for any bad input, and for a file
+    that would cost more than `limits` allow.
     """
     path = Path(path)
+    limits = limits or FileLimits()
     ext = path.suffix.lower()
     loader = _LOADERS.get(ext)
     if loader is None:
         shown = ext or "(no extension)"
         raise LoadError(f"unsupported file type {shown}; supported: {', '.join(sorted(SUPPORTED_EXTENSIONS))}")
     try:
+        size = path.stat().st_size
+        if size > limits.max_file_mb * 1e6:
+            shown = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"
+            raise LoadError(f"file too large: {shown} (the limit is {limits.max_file_mb:g} MB, POLICYQA_MAX_FILE_MB)")
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or type(exc).__name__}") from exc
     if not data.strip():
         raise LoadError("empty file")
+    token = _LIMITS.set(limits)
     try:
-        return loader(data, path, source)
+        documents = loader(data, path, source)
+        chars = sum(len(doc.text) for doc in documents)
+        if chars > limits.max_chars:
+            raise LoadError(f"too much text: {chars:,} characters (the limit is {limits.max_chars:,}, "
+                            "POLICYQA_MAX_CHARS)")
+        return documents
     except LoadError:
         raise
     except MemoryError as exc:
@@ -803,6 +847,8 @@ def load_file(path: Path, source: str) -> list[Document]:
         raise LoadError(f"cannot parse {ext[1:].upper()}: structure nested too deeply") from exc
     except Exception as exc:  # noqa: BLE001 - a bad file must never crash ingestion
         raise LoadError(f"cannot parse {ext[1:].upper()}: {_short_reason(exc, path)}") from exc
+    finally:
+        _LIMITS.reset(token)
 
 
 def _is_hidden_name(name: str) -> bool:

@@ -23,7 +23,7 @@ import numpy as np
 
 from ingest.catalog import Catalog, FileEntry
 from ingest.chunking import Chunker
-from ingest.loaders import LoadError, iter_files, load_file
+from ingest.loaders import FileLimits, LoadError, iter_files, load_file
 from ingest.records import Chunk, Document
 
 log = logging.getLogger(__name__)
@@ -119,8 +119,10 @@ class Ingestor:
         chunker: Chunker,
         on_error: Callable[[FileFailure], None] = _stderr_error,
         files_per_batch: int = FILES_PER_BATCH,
+        limits: FileLimits | None = None,
     ) -> None:
         self.files_per_batch = files_per_batch
+        self.limits = limits or FileLimits()
         self.catalog = catalog
         self.store = store
         self.embedder = embedder
@@ -251,7 +253,7 @@ class Ingestor:
         if same_file and not self._rechunk:
             return _Prepared(entry, "unchanged", [])
         try:
-            documents = load_file(path, source)
+            documents = load_file(path, source, self.limits)
         except LoadError as exc:
             self._fail(report, source, path, str(exc))
             return None

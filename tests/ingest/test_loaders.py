@@ -638,3 +638,48 @@ def test_iter_files_then_load(tmp_path: Path) -> None:
             results[source] = f"error: {err}"
     assert results["a.txt"] == "Alpha text"
     assert results["b.xyz"].startswith("error: unsupported file type .xyz")
+
+
+# ---------------------------------------------------------------------------
+# what one file may cost (issue 20): each limit refuses with one line, below it the file loads
+
+
+def _refused(path: Path, limits) -> str:
+    with pytest.raises(LoadError) as info:
+        load_file(path, path.name, limits)
+    assert "\n" not in str(info.value)
+    return str(info.value)
+
+
+def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
+    from ingest.loaders import FileLimits
+
+    path = write(tmp_path, "big.txt", "A line of policy text.\n" * 2000)
+    assert _refused(path, FileLimits(max_file_mb=0.01)) == (
+        "file too large: 46 KB (the limit is 0.01 MB, POLICYQA_MAX_FILE_MB)")
+    assert load_file(path, "big.txt", FileLimits(max_file_mb=1.0))
+
+
+def test_a_docx_that_unpacks_to_too_much_is_not_parsed(tmp_path: Path) -> None:
+    from ingest.loaders import FileLimits
+
+    document = docx.Document()
+    for _ in range(400):
+        document.add_paragraph("The Secretary shall report. " * 20)
+    path = tmp_path / "bomb.docx"
+    document.save(path)
+    assert path.stat().st_size < 100_000, "it packs small"
+    assert _refused(path, FileLimits(max_unpacked_mb=0.2)).startswith("DOCX unpacks to ")
+    assert load_file(path, "bomb.docx", FileLimits())
+
+
+def test_too_many_records_and_too_much_text_are_refused(tmp_path: Path) -> None:
+    from ingest.loaders import FileLimits
+
+    records = write(tmp_path, "many.jsonl", "".join(json.dumps({"text": f"record {i} text"}) + "\n" for i in range(50)))
+    assert _refused(records, FileLimits(max_records=10)) == "too many records: 50 (the limit is 10, POLICYQA_MAX_RECORDS)"
+    array = write(tmp_path, "many.json", json.dumps([{"text": f"record {i} text"} for i in range(50)]))
+    assert _refused(array, FileLimits(max_records=10)).startswith("too many records: 50")
+    assert len(load_file(records, "many.jsonl", FileLimits(max_records=50))) == 50
+    long = write(tmp_path, "long.txt", "word " * 3000)
+    assert _refused(long, FileLimits(max_chars=1000)).startswith("too much text: 14,999 characters")

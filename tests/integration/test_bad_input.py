@@ -146,3 +146,16 @@ def test_a_link_out_of_the_folder_is_not_read_unless_asked(tmp_path):
     assert "notes.txt" not in run(["docs"], store).stdout
     followed = run(["ingest", str(inbox), "--quiet", "--follow-links"], store)
     assert followed.returncode == 0 and "1 added" in followed.stdout
+
+
+def test_a_file_over_a_limit_gets_one_line_and_the_rest_is_committed(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(GOOD, inbox / "good.md")
+    (inbox / "huge.txt").write_text("A sentence of a very long memo. " * 40_000)  # 1.3 MB
+    env = {**os.environ, "POLICYQA_STORE": str(tmp_path / "store"), "POLICYQA_MAX_FILE_MB": "1"}
+    result = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(inbox), "--quiet"], capture_output=True,
+                            text=True, env=env, cwd=REPO, timeout=600)
+    assert result.returncode == 2 and "1 added" in result.stdout and "1 failed" in result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.startswith("policyqa: skipped")]
+    assert len(lines) == 1 and "huge.txt: file too large: 1.3 MB (the limit is 1 MB" in lines[0]
