@@ -165,7 +165,7 @@ class Assistant:
             self.embedder.prepare_fast_path()
             report = self.ingestor(on_error).run(paths, prune=prune, progress=progress, on_file=on_file,
                                                  follow_links=follow_links)
-            self.retriever.refresh()
+            self.retriever.refresh(written_here=True)
         return report
 
     def remove(self, sources: Sequence[str], wait: bool = True) -> tuple[list[str], list[str]]:
@@ -180,7 +180,7 @@ class Assistant:
                 file_source = self.catalog.file_of(source)
                 (files if file_source else unknown).append(file_source or source)
             removed = self.ingestor().remove(sorted(set(files))) if files else []
-            self.retriever.refresh()
+            self.retriever.refresh(written_here=True)
         return removed, unknown
 
     def documents(self) -> list[DocumentInfo]:

@@ -76,6 +76,18 @@ class ChromaStore:
         self.persist_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(self.persist_dir), settings=chroma_settings)
 
+    def reopen(self) -> None:
+        """Forget the open embedded client, so the next call reads the store as another process left it: an
+        embedded client keeps what it has read, and after another process's ingest it looks for ids it no longer
+        has ("Error finding id"). A Chroma server needs no such thing."""
+        if self.url:
+            return
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()  # else a new client for this path is the old one again
+        for name in ("client", "collection", "max_batch"):
+            self.__dict__.pop(name, None)
+
     @cached_property
     def collection(self):
         return self.client.get_or_create_collection(

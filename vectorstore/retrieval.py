@@ -100,6 +100,7 @@ class HybridRetriever:
         self.exact_cache = exact_cache
         self._texts: OrderedDict[str, str] = OrderedDict()
         self._texts_generation = -1
+        self._seen_generation: int | None = None
         self._exact: ExactVectors | None = None
         self._exact_generation = -1
         self._exact_lock = threading.Lock()
@@ -118,9 +119,15 @@ class HybridRetriever:
             self._texts.move_to_end(source)
         return text
 
-    def refresh(self) -> None:
-        """Bring the lexical index and the text cache up to the catalog's generation (after ingest or removal)."""
+    def refresh(self, written_here: bool = False) -> None:
+        """Bring the lexical index and the text cache up to the catalog's generation (after ingest or removal); a
+        generation this process did not write (`written_here`) means another process changed the store, whose
+        vectors are then read afresh."""
         generation = self.catalog.generation
+        if generation != self._seen_generation:
+            if self._seen_generation is not None and not written_here:
+                self.store.reopen()
+            self._seen_generation = generation
         self.lexical.ensure_current(generation, self.lexical_rows)
         if generation != self._texts_generation:
             self._texts.clear()

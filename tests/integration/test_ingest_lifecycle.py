@@ -241,3 +241,21 @@ def test_two_writers_at_once_take_turns_and_leave_one_clean_store(make_assistant
     clean = make_assistant(tmp_path / "clean")
     clean.ingest([corpus], progress=False)
     assert shared == snapshot(clean)
+
+
+def test_a_running_assistant_answers_from_what_a_cli_ingest_added(make_assistant, tmp_path):
+    """Issue 20: a running `serve` failed every question ("Error finding id") after the CLI ingested into its store."""
+    corpus = copy_corpus(tmp_path / "corpus", SMALL_SET[:3])
+    store = tmp_path / "store"
+    running = make_assistant(store)
+    running.ingest([corpus], progress=False)
+    question = "How many delegates attended the session of the India-Russia working group?"
+    assert "seed_india_russia.txt" not in {c.source for c in running.ask(question).retrieved}
+    extra = copy_corpus(tmp_path / "extra", ["seed_india_russia.txt"])
+    env = {**os.environ, "POLICYQA_COLLECTION": make_assistant.collection}
+    if make_assistant.url:
+        env["POLICYQA_CHROMA_URL"] = make_assistant.url
+    added = _run_cli(["ingest", str(extra), "--store", str(store), "--quiet"], env)
+    assert added.returncode == 0 and "1 added" in added.stdout, added.stderr
+    answer = running.ask(question)
+    assert "seed_india_russia.txt" in {c.source for c in answer.retrieved}
