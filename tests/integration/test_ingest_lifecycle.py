@@ -167,6 +167,16 @@ def test_failed_run_leaves_store_unchanged(make_assistant, tmp_path, monkeypatch
     assert after["vector_ids"] == after["catalog_ids"]
 
 
+def _cli_env(make_assistant, batch_files: int | None = None) -> dict:
+    """The environment a `policyqa` subprocess needs to write to the same collection (and server) as the test."""
+    env = {**os.environ, "POLICYQA_COLLECTION": make_assistant.collection}
+    if batch_files is not None:
+        env["POLICYQA_INGEST_BATCH_FILES"] = str(batch_files)
+    if make_assistant.url:
+        env["POLICYQA_CHROMA_URL"] = make_assistant.url
+    return env
+
+
 def _run_cli(args, env):
     return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=900)
 
@@ -174,9 +184,7 @@ def _run_cli(args, env):
 def test_kill_mid_ingest_then_rerun_equals_clean_run(make_assistant, tmp_path):
     names = sorted(str(p.relative_to(DEMO)) for p in DEMO.rglob("*.md"))[:24]
     corpus = copy_corpus(tmp_path / "corpus", names)
-    env = {**os.environ, "POLICYQA_INGEST_BATCH_FILES": "3", "POLICYQA_COLLECTION": make_assistant.collection}
-    if make_assistant.url:
-        env["POLICYQA_CHROMA_URL"] = make_assistant.url
+    env = _cli_env(make_assistant, batch_files=3)
     killed_store = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(corpus), "--store", str(killed_store), "--quiet"],
                             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -218,9 +226,7 @@ def test_two_writers_at_once_take_turns_and_leave_one_clean_store(make_assistant
     unchanged; the store is exactly what one clean run gives."""
     names = sorted(str(p.relative_to(DEMO)) for p in DEMO.rglob("*.md"))[:12]
     corpus = copy_corpus(tmp_path / "corpus", names)
-    env = {**os.environ, "POLICYQA_INGEST_BATCH_FILES": "2", "POLICYQA_COLLECTION": make_assistant.collection}
-    if make_assistant.url:
-        env["POLICYQA_CHROMA_URL"] = make_assistant.url
+    env = _cli_env(make_assistant, batch_files=2)
     store = tmp_path / "shared"
     command = [sys.executable, "-m", "assistant.cli", "ingest", str(corpus), "--store", str(store), "--quiet"]
     first = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -252,9 +258,7 @@ def test_a_running_assistant_answers_from_what_a_cli_ingest_added(make_assistant
     question = "How many delegates attended the session of the India-Russia working group?"
     assert "seed_india_russia.txt" not in {c.source for c in running.ask(question).retrieved}
     extra = copy_corpus(tmp_path / "extra", ["seed_india_russia.txt"])
-    env = {**os.environ, "POLICYQA_COLLECTION": make_assistant.collection}
-    if make_assistant.url:
-        env["POLICYQA_CHROMA_URL"] = make_assistant.url
+    env = _cli_env(make_assistant)
     added = _run_cli(["ingest", str(extra), "--store", str(store), "--quiet"], env)
     assert added.returncode == 0 and "1 added" in added.stdout, added.stderr
     answer = running.ask(question)
