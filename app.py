@@ -142,6 +142,14 @@ CSS = """
 .pq-open-doc, .pq-copy { display: inline-block; font-size: 12.5px; font-weight: 600; color: var(--color-accent); cursor: pointer; }
 .pq-foot .pq-copy { font-size: 11.5px; }
 .pq-open-doc:hover, .pq-copy:hover { text-decoration: underline; }
+.pq-later { margin: 4px 0 0 32px; font-size: 12.5px; color: var(--body-text-color-subdued); }
+.pq-later-link { font-weight: 600; color: var(--color-accent); }
+.pq-later-link[role="button"] { cursor: pointer; }
+.pq-later-link[role="button"]:hover { text-decoration: underline; }
+.pq-timeline { margin: 8px 0 12px; font-size: 13px; }
+.pq-timeline ul { margin: 4px 0 0 18px; padding: 0; }
+.pq-tl-date { font-variant-numeric: tabular-nums; color: var(--body-text-color-subdued); }
+.pq-tl-rel { font-weight: 600; }
 .pq-doc-title { font-weight: 700; font-size: 15px; line-height: 1.4; }
 .pq-doc-meta { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin: 6px 0 10px; font-size: 12px;
   color: var(--body-text-color-subdued); }
@@ -297,7 +305,8 @@ def open_citation(assistant, export_dir: Path, request: str | None, session: Cha
         copy = export_dir / "originals" / hashlib.sha256(citation.source.encode()).hexdigest()[:16] / original.name
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(original, copy)
-    return (gr.Sidebar(open=True), ui.render_document_panel(citation, assistant.document_text(citation.source)),
+    return (gr.Sidebar(open=True), ui.render_document_panel(citation, assistant.document_text(citation.source),
+                                                            assistant.history.timeline(citation.source)),
             str(copy) if copy else None)
 
 

@@ -10,6 +10,8 @@ from typing import Literal
 
 from vectorstore.hits import RetrievedChunk
 
+CHANGES_NOTE = "\n\nChanges: "  # what starts the note on how the quoted documents stand in the chain of changes
+
 
 @dataclass(slots=True)
 class Turn:
@@ -41,10 +43,14 @@ class Citation:
     score: float = 0.0
     heading: str = ""
     date: str | None = None
+    later_changes: list[dict] = field(default_factory=list)
+    """Later ingested documents that act on the cited one (`assistant.history.Change.to_json`), newest first."""
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["score"] = round(float(self.score), 4)
+        if not self.later_changes:
+            del data["later_changes"]
         return data
 
 

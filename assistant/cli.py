@@ -20,6 +20,7 @@ examples:
   policyqa ask --json "What rate applies to Chinese goods?"
   policyqa docs                                     list what is ingested
   policyqa remove eo2025/04-April/2025-04-02-executive-order-14257.md
+  policyqa history 14257                           what an order amends or revokes, and what later changed it
   policyqa eval questions.jsonl --out runs/dev      batch evaluation with a report
   policyqa serve                                    the chat UI on http://127.0.0.1:7860
 
@@ -106,6 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--json", action="store_true", help="print as JSON")
     _store_args(docs)
 
+    history = sub.add_parser(
+        "history", help="what a document acts on (amends, revokes, ...) and what later documents did to it",
+        description="A document's timeline: the documents it says it amends, revokes, supersedes, suspends, extends, "
+                    "continues or implements, and the later ingested documents that do so to it, each with the date "
+                    "and the verbatim sentence that says so. Found at ingest from the documents' own words.")
+    history.add_argument("document", metavar="DOC-OR-NUMBER",
+                         help="a source as shown by `policyqa docs`, or an order's number: 14257, 'EO 14257', "
+                              "'Proclamation 9705'")
+    history.add_argument("--json", action="store_true", help="print the timeline as JSON")
+    _store_args(history)
     remove = sub.add_parser("remove", help="remove documents by source")
     remove.add_argument("sources", nargs="+", metavar="SOURCE", help="source as shown by `policyqa docs`")
     _store_args(remove)
@@ -245,6 +256,43 @@ def cmd_docs(args, settings) -> int:
     return 0
 
 
+def cmd_history(args, settings) -> int:
+    _require_store(settings)
+    from assistant.core import build_assistant
+    from assistant.history import PAST_TENSE
+    from ingest.catalog import RELATIONS_META
+    from ingest.relations import RELATIONS_VERSION
+
+    assistant = build_assistant(settings)
+    if assistant.catalog.get_meta(RELATIONS_META) != RELATIONS_VERSION:
+        print("policyqa: this store's relations were found by an older version (or not yet): run `policyqa ingest` "
+              "on its folders once to bring them up to date", file=sys.stderr)
+    sources = assistant.history.resolve(args.document)
+    if not sources:
+        raise CliError(f"no ingested document is {args.document!r}: give a source as `policyqa docs` lists it, or an "
+                       "order's number (14257, 'EO 14257')")
+    timelines = [assistant.history.timeline(source) for source in sources]
+    if args.json:
+        print(json.dumps([t.to_json() for t in timelines] if len(timelines) > 1 else timelines[0].to_json(),
+                         indent=2, ensure_ascii=False))
+        return 0
+    for timeline in timelines:
+        print(f"{timeline.title or timeline.source} ({timeline.date or 'undated'})\n{timeline.source}\n")
+        print("Acts on:" if timeline.acts_on else "Acts on: no other document, as far as its text says")
+        for change in timeline.acts_on:
+            found = ", ".join(change.target_sources) or "not ingested"
+            print(f"  {change.relation} {change.target_label}  [{found}]")
+            print(f"      “{change.quote}”  (chars {change.start}-{change.end})")
+        print("Changed by:" if timeline.acted_on_by else "Changed by: no ingested document")
+        for change in timeline.acted_on_by:
+            print(f"  {change.acting_date or '----------'}  {PAST_TENSE[change.relation].lower()} by "
+                  f"{change.acting_name()}  [{change.acting_source}]")
+            effective = f"  (effective {change.effective})" if change.effective else ""
+            print(f"      “{change.quote}”  (chars {change.start}-{change.end}){effective}")
+        print()
+    return 0
+
+
 def cmd_remove(args, settings) -> int:
     _require_store(settings)
     from assistant.core import build_assistant
@@ -288,7 +336,7 @@ def cmd_serve(args, settings) -> int:
     return app.serve(settings)
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "docs": cmd_docs, "remove": cmd_remove, "eval": cmd_eval, "serve": cmd_serve}
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "docs": cmd_docs, "remove": cmd_remove, "history": cmd_history, "eval": cmd_eval, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from assistant.answers import Answer, Turn
 from assistant.extractive import refusal
+from assistant.history import DocumentHistory
 from assistant.analysis import QuestionAnalysis, analyze
 from assistant.settings import TOP_K_MAX, Settings
 from ingest.catalog import Catalog, DocumentInfo
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from vectorstore.retrieval import RetrievalResult
 
 CATALOG_FILE = "catalog.sqlite3"
+LATER_CHANGES_READ = 3  # per document read whole: the newest sentences of later documents that changed it
 FEEDBACK_FILE = "feedback.jsonl"
 log = logging.getLogger(__name__)
 
@@ -279,8 +281,9 @@ class Assistant:
                     answer = event
                 else:
                     yield event
+            answer = self.history.annotate(answer)
         else:
-            answer = extractive()
+            answer = self.history.annotate(extractive())
             yield from _pieces(answer.answer)
         answer.retrieved = result.chunks
         answer.standalone_question = analysis.standalone_question
@@ -321,10 +324,23 @@ class Assistant:
         yield answer
 
     def passages_to_read(self, result: RetrievalResult, top: Sequence[RetrievedChunk]) -> list[RetrievedChunk]:
-        """What the reader reads: the retrieved passages and the rest of the best documents (reading the best one
-        whole keeps 4 validation questions from false refusals: 0.064 -> 0.053)."""
-        return list(top) + self.retriever.neighbours(top, result.chunks, self.settings.expand_documents,
-                                                     result.named_sources)
+        """What the reader reads: the retrieved passages, the rest of the best documents (reading the best one
+        whole keeps 4 validation questions from false refusals: 0.064 -> 0.053), and the sentences of later
+        documents that changed those (so "what applied after ..." can be answered from the amendment: time
+        validation keyword accuracy 0.500 -> 0.528, no change on the reader's validation)."""
+        passages = list(top) + self.retriever.neighbours(top, result.chunks, self.settings.expand_documents,
+                                                         result.named_sources)
+        from vectorstore.retrieval import distinct_sources
+
+        sources = list(dict.fromkeys([*distinct_sources(top)[: self.settings.expand_documents], *result.named_sources]))
+        places = [(change.acting_source, change.start) for source in sources
+                  for change in self.history.later_changes(source)[:LATER_CHANGES_READ]]
+        return passages + self.retriever.chunks_holding(places, {p.chunk_id for p in passages})
+
+    @cached_property
+    def history(self) -> DocumentHistory:
+        """What documents do to each other: timelines for `policyqa history` and later changes for answers."""
+        return DocumentHistory(self.catalog)
 
     @cached_property
     def chain(self):

@@ -16,7 +16,9 @@ kept in `summary["counts"]`):
 - `median_answer_words`: over answered (not refused, not errored) results, citation markers
   such as `[1]` removed; a word is a whitespace-separated token with a letter or digit.
 - `citation_precision` (answerable questions with at least one citation): share of all their
-  citations whose source is a gold doc (micro average over citations).
+  citations whose source is a gold doc (micro average over citations). A citation made only by the answer's
+  "Changes" note (a later document that amended or revoked a quoted one) is not held against it: it
+  cites history, not an answer to the question, and is left out.
 - `evidence_recall` (answerable questions): share of all gold evidence items that some
   citation of the same doc overlaps (see `quotes_overlap`), micro average over evidence items.
 - `citation_validity` (every citation of every result): share where
@@ -51,6 +53,8 @@ from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
+
+from assistant.answers import CHANGES_NOTE
 
 __all__ = [
     "EvalQuestion",
@@ -387,6 +391,16 @@ def _citations(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [c for c in result.get("citations") or [] if isinstance(c, Mapping)]
 
 
+def _answering_citations(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The citations of the answer itself: not those cited only by its "Changes" note (a later document's
+    sentence that changed a quoted one, history rather than an answer to the question)."""
+    citations = _citations(result)
+    later = {(change.get("source"), change.get("start")) for c in citations for change in c.get("later_changes") or []}
+    body = str(result.get("answer") or "").split(CHANGES_NOTE)[0]
+    used = {int(n) for n in re.findall(r"\[(\d{1,3})\]", body)}
+    return [c for c in citations if (c.get("source"), c.get("start")) not in later or c.get("n") in used]
+
+
 def _gold_rank(question: EvalQuestion, result: Mapping[str, Any]) -> int | None:
     """1-based rank of the first gold doc among the distinct retrieved sources, or None."""
     gold = question.gold_docs
@@ -539,10 +553,11 @@ def _group_metrics(
             reciprocal_ranks.append(1.0 / rank if rank is not None and rank <= 10 else 0.0)
 
             gold = question.gold_docs
-            if citations:
+            answering = _answering_citations(result)
+            if answering:
                 precision_questions += 1
-                cited_on_answerable += len(citations)
-                precise += sum(1 for c in citations if _is_gold(c.get("source"), gold))
+                cited_on_answerable += len(answering)
+                precise += sum(1 for c in answering if _is_gold(c.get("source"), gold))
 
             recall_questions += 1
             for item in question.evidence:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from assistant.answers import Answer, Citation
+    from assistant.history import Timeline
     from ingest.catalog import DocumentInfo
     from vectorstore.hits import RetrievedChunk
 
@@ -204,7 +205,7 @@ def _highlighted(text: str, span: tuple[int, int], quote: tuple[int, int]) -> st
 
 
 def render_source_card(citation: "Citation", text: str | None, retrieved: Sequence["RetrievedChunk"] = (),
-                       answer_index: int | None = None) -> str:
+                       answer_index: int | None = None, citations: Sequence["Citation"] = ()) -> str:
     """One numbered source card: title, source, date, section or page, the quote in context, the full passage, and
     (when the answer's place in the session is known) a control that opens the whole document at the quote."""
     head = (
@@ -243,13 +244,40 @@ def render_source_card(citation: "Citation", text: str | None, retrieved: Sequen
     opener = (f'<span class="pq-open-doc{open_class(answer_index, citation.n)}" role="button" tabindex="0">'
               "Open in document</span>" if answer_index is not None and text is not None else "")
     copy = '<span class="pq-copy pq-copy-cite" role="button" tabindex="0">Copy citation</span>'
-    return f'<div class="pq-card">{head}{meta}{body}{more}<div class="pq-card-actions">{opener}{copy}</div></div>'
+    later = render_later_changes(citation, citations, answer_index)
+    return (f'<div class="pq-card">{head}{meta}{later}{body}{more}'
+            f'<div class="pq-card-actions">{opener}{copy}</div></div>')
+
+
+def render_later_changes(citation: "Citation", citations: Sequence["Citation"] = (),
+                         answer_index: int | None = None) -> str:
+    """"Revoked by Executive Order 14148 (2025-01-20)" on the card of a document that later documents changed; each
+    opens the later document at its sentence (it is one of the answer's citations)."""
+    if not citation.later_changes:
+        return ""
+    links = []
+    for change in citation.later_changes:
+        cited = next((c for c in citations if c.source == change["source"] and c.start == change["start"]), None)
+        label = f'{_CHANGED[change["relation"]]} by ' + (
+            change.get("title", "").split(":")[0] or change["source"])
+        when = f' ({change["date"]})' if change.get("date") else ""
+        if cited is not None and answer_index is not None:
+            links.append(f'<span class="pq-later-link{open_class(answer_index, cited.n)}" role="button" tabindex="0" '
+                         f'title="{esc(change["quote"])}">{esc(label + when)} [{cited.n}]</span>')
+        else:
+            links.append(f'<span class="pq-later-link" title="{esc(change["quote"])}">{esc(label + when)}</span>')
+    return '<div class="pq-later">Later: ' + " · ".join(links) + "</div>"
+
+
+_CHANGED = {"amends": "amended", "revokes": "revoked", "supersedes": "superseded", "suspends": "suspended",
+            "extends": "extended", "implements": "implemented", "continues": "continued", "modifies": "modified"}
 
 
 def render_sources(answer: "Answer", texts: Mapping[str, str | None], answer_index: int | None = None) -> str:
     if not answer.citations:
         return ""
-    cards = "".join(render_source_card(c, texts.get(c.source), answer.retrieved, answer_index) for c in answer.citations)
+    cards = "".join(render_source_card(c, texts.get(c.source), answer.retrieved, answer_index, answer.citations)
+                    for c in answer.citations)
     count = len(answer.citations)
     label = f"{count} source" + ("" if count == 1 else "s")
     return f'<details class="pq-sources" open><summary>{label}</summary>{cards}</details>'
@@ -358,7 +386,23 @@ DOCUMENT_PANEL_EMPTY = ('<div class="pq-doc-empty">Click a <b>[n]</b> marker or 
                         "read the whole document here, scrolled to the passage.</div>")
 
 
-def render_document_panel(citation: "Citation", text: str | None) -> str:
+def render_timeline(timeline: "Timeline | None") -> str:
+    """The document's place in the chain: what it acts on and what later documents did to it, dated, each with the
+    sentence that says so (as a tooltip)."""
+    if timeline is None or not (timeline.acts_on or timeline.acted_on_by):
+        return ""
+    rows = []
+    for change in timeline.acts_on:
+        found = "" if change.target_sources else " (not ingested)"
+        rows.append(f'<li title="{esc(change.quote)}"><span class="pq-tl-rel">{esc(change.relation)}</span> '
+                    f"{esc(change.target_label)}{esc(found)}</li>")
+    for change in timeline.acted_on_by:
+        rows.append(f'<li title="{esc(change.quote)}"><span class="pq-tl-date">{esc(change.acting_date or "")}</span> '
+                    f'<span class="pq-tl-rel">{esc(_CHANGED[change.relation])} by</span> {esc(change.acting_name())}</li>')
+    return f'<details class="pq-timeline" open><summary>Timeline</summary><ul>{"".join(rows)}</ul></details>'
+
+
+def render_document_panel(citation: "Citation", text: str | None, timeline: "Timeline | None" = None) -> str:
     """The whole cited document, escaped, its paragraphs kept, the quoted passage marked (`id="pq-hit"`, which the
     page scrolls to), under its title, source, date and section path (and page, for a PDF)."""
     where = " · ".join(x for x in (citation.date or "", citation.heading or "",
@@ -372,7 +416,7 @@ def render_document_panel(citation: "Citation", text: str | None) -> str:
         return f'<div class="pq-doc">{head}{body}</div>'
     body = (esc_paragraphs(tidy(text[: citation.start])) + '<mark id="pq-hit">'
             + esc_paragraphs(text[citation.start: citation.end]) + "</mark>" + esc_paragraphs(tidy(text[citation.end:])))
-    return f'<div class="pq-doc">{head}<div class="pq-doc-text">{body}</div></div>'
+    return f'<div class="pq-doc">{head}{render_timeline(timeline)}<div class="pq-doc-text">{body}</div></div>'
 
 
 # document library ------------------------------------------------------------------------

@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from ingest.records import Chunk, Document, PageSpan
+from ingest.relations import RELATIONS_VERSION, Relation, extract_relations, own_identifier
+
+RELATIONS_META = "relations"  # the meta key of the extractor version the stored relations were found with
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -38,6 +41,13 @@ CREATE TABLE IF NOT EXISTS chunks (
     "end" INTEGER NOT NULL, heading TEXT NOT NULL, page INTEGER
 );
 CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source);
+CREATE TABLE IF NOT EXISTS relations (
+    source TEXT NOT NULL, relation TEXT NOT NULL, target_kind TEXT NOT NULL, target_number TEXT, target_date TEXT,
+    target_label TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, effective TEXT
+);
+CREATE INDEX IF NOT EXISTS relations_by_source ON relations(source);
+CREATE INDEX IF NOT EXISTS relations_by_number ON relations(target_number);
+CREATE INDEX IF NOT EXISTS relations_by_date ON relations(target_date);
 CREATE TABLE IF NOT EXISTS pending (run_id TEXT NOT NULL, chunk_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -175,8 +185,11 @@ class Catalog:
         return [row[0] for row in rows]
 
     def commit_files(self, batch: list[tuple[FileEntry, list[tuple[Document, list[Chunk]]]]]) -> None:
-        """Replace everything known about these files, in one transaction."""
+        """Replace everything known about these files (their documents, chunks and relations), in one transaction."""
+        relations = {doc.source: extract_relations(doc) for _, documents in batch for doc, _ in documents}
         with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is None:
+                conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (RELATIONS_META, RELATIONS_VERSION))
             for entry, documents in batch:
                 self._delete_file(conn, entry.source)
                 conn.execute(
@@ -195,7 +208,76 @@ class Catalog:
                         'INSERT OR REPLACE INTO chunks(chunk_id, source, ord, start, "end", heading, page) VALUES (?,?,?,?,?,?,?)',
                         ((c.chunk_id, c.source, i, c.start, c.end, c.heading, c.page) for i, c in enumerate(chunks)),
                     )
+                    self._insert_relations(conn, doc.source, relations[doc.source])
             self._bump(conn)
+
+    @staticmethod
+    def _insert_relations(conn: sqlite3.Connection, source: str, relations: Sequence[Relation]) -> None:
+        conn.execute("DELETE FROM relations WHERE source=?", (source,))
+        conn.executemany(
+            'INSERT INTO relations(source, relation, target_kind, target_number, target_date, target_label, start, "end",'
+            " effective) VALUES (?,?,?,?,?,?,?,?,?)",
+            ((r.source, r.relation, r.target_kind, r.target_number, r.target_date, r.target_label, r.start, r.end,
+              r.effective) for r in relations),
+        )
+
+    def refresh_relations(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Find the relations of documents ingested before this extractor version (an older store, a better
+        extractor); documents are not re-read from their files. Returns how many documents were done."""
+        if self.get_meta(RELATIONS_META) == RELATIONS_VERSION:
+            return 0
+        sources = [info.source for info in self.documents()]
+        found: list[tuple[str, list[Relation]]] = []
+        for n, source in enumerate(sources, 1):
+            document = self.document(source)
+            if document is not None:
+                found.append((source, extract_relations(document)))
+            if progress:
+                progress(n, len(sources))
+        with self.transaction() as conn:
+            for source, relations in found:
+                self._insert_relations(conn, source, relations)
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (RELATIONS_META, RELATIONS_VERSION))
+        return len(found)
+
+    @_locked
+    def relations_from(self, source: str) -> list[Relation]:
+        """What a document does to other documents, in the order its text says it."""
+        rows = self.conn.execute(
+            'SELECT source, relation, target_kind, target_number, target_date, target_label, start, "end", effective'
+            " FROM relations WHERE source=? ORDER BY start", (source,)).fetchall()
+        return [Relation(*row) for row in rows]
+
+    @_locked
+    def relations_onto(self, source: str) -> list[Relation]:
+        """What other documents do to this one: relations whose target is its number (or, for a target named only
+        by its date, its date and kind)."""
+        row = self.conn.execute("SELECT title, date FROM documents WHERE source=?", (source,)).fetchone()
+        if row is None:
+            return []
+        identifier = own_identifier(row[0])
+        found = []
+        query = ('SELECT source, relation, target_kind, target_number, target_date, target_label, start, "end", effective'
+                 " FROM relations WHERE source != ? AND ")
+        if identifier:
+            found += self.conn.execute(query + "target_kind=? AND target_number=?", (source, *identifier)).fetchall()
+        if row[1]:
+            kind = identifier[0] if identifier else "executive_order"
+            found += self.conn.execute(query + "target_number IS NULL AND target_kind=? AND target_date=?",
+                                       (source, kind, row[1])).fetchall()
+        return [Relation(*r) for r in found]
+
+    @_locked
+    def sources_numbered(self, kind: str, number: str) -> list[str]:
+        """Documents whose own title gives them this number ("Executive Order 14257: ..." for executive_order 14257)."""
+        rows = self.conn.execute("SELECT source, title FROM documents WHERE title LIKE ? ORDER BY source", (f"%{number}%",))
+        return [source for source, title in rows if own_identifier(title) == (kind, number)]
+
+    @_locked
+    def sources_on(self, kind: str, date: str) -> list[str]:
+        """Documents of this kind dated `date` (a target named only by its date: "the Executive Order of April 8, 2025")."""
+        rows = self.conn.execute("SELECT source, title FROM documents WHERE date=? ORDER BY source", (date,))
+        return [source for source, title in rows if (own_identifier(title) or ("",))[0] == kind]
 
     def remove_files(self, file_sources: Iterable[str]) -> None:
         with self.transaction() as conn:
@@ -208,6 +290,7 @@ class Catalog:
         sources = [row[0] for row in conn.execute("SELECT source FROM documents WHERE file_source=?", (file_source,))]
         for source in sources:
             conn.execute("DELETE FROM chunks WHERE source=?", (source,))
+            conn.execute("DELETE FROM relations WHERE source=?", (source,))
         conn.execute("DELETE FROM documents WHERE file_source=?", (file_source,))
         conn.execute("DELETE FROM files WHERE source=?", (file_source,))
 

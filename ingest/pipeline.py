@@ -153,6 +153,9 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport()
         self.recover()
+        refreshed = self.catalog.refresh_relations()
+        if refreshed:
+            log.info("found the relations (amends, revokes, ...) of %d documents ingested before", refreshed)
         known = self.catalog.files()
         recipe = self.chunker.recipe
         if not known:

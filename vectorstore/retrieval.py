@@ -288,6 +288,21 @@ class HybridRetriever:
         return extra
 
 
+    def chunks_holding(self, places: Sequence[tuple[str, int]], have: set[str]) -> list[RetrievedChunk]:
+        """The unscored chunks that hold these (source, character offset) places, except those in `have`."""
+        wanted: dict[str, list[int]] = {}
+        for source, offset in places:
+            wanted.setdefault(source, []).append(offset)
+        found = []
+        for row in self.catalog.chunks_of_sources(list(wanted)):
+            if row.chunk_id not in have and any(row.start <= offset < row.end for offset in wanted[row.source]):
+                chunk = self._retrieved(row, 0.0, None, None)
+                if chunk is not None:
+                    found.append(chunk)
+                    have.add(row.chunk_id)
+        return found
+
+
 def distinct_sources(chunks: Sequence[RetrievedChunk]) -> list[str]:
     seen: dict[str, None] = {}
     for chunk in chunks:

@@ -201,3 +201,29 @@ INSTITUTE = "eo2025/02-February/2025-02-10-executive-order-14207.md"
 def test_a_two_part_question_is_answered_from_both_orders(demo_assistant):
     answer = demo_assistant.ask(FEMA_AND_INSTITUTE)
     assert {c.source for c in answer.citations} == {COUNCIL, INSTITUTE}
+
+
+def test_an_answer_from_an_order_later_suspended_tells_so_in_text_and_json(demo_assistant):
+    answer = demo_assistant.ask("What additional ad valorem duty did Executive Order 14257 impose on all imports?")
+    quoted_14257 = [c for c in answer.citations if c.source.endswith("executive-order-14257.md")]
+    assert quoted_14257, "the order the question names is quoted"
+    change = quoted_14257[0].later_changes[0]
+    assert change["relation"] == "suspends" and change["source"].endswith("executive-order-14266.md")
+    assert "suspended by Executive Order 14266 of April 9, 2025" in answer.answer
+    later = next(c for c in answer.citations if c.source == change["source"] and c.start == change["start"])
+    assert later.quote == demo_assistant.document_text(later.source)[later.start:later.end]
+
+
+def test_history_cli_prints_the_timeline_of_an_order_by_its_number(demo_assistant):
+    run = lambda *args: subprocess.run([sys.executable, "-m", "assistant.cli", "history", *args, "--store",  # noqa: E731
+                                        str(demo_assistant.store_dir)], capture_output=True, text=True, cwd=REPO,
+                                       timeout=300)
+    result = run("EO 14257", "--json")
+    assert result.returncode == 0, result.stderr
+    timeline = json.loads(result.stdout)
+    assert timeline["source"] == "eo2025/04-April/2025-04-02-executive-order-14257.md"
+    assert any(c["relation"] == "suspends" and c["source"].endswith("14266.md") for c in timeline["acted_on_by"])
+    text = run("eo2025/01-January/2025-01-20-executive-order-14148.md")
+    assert text.returncode == 0 and "revokes Executive Order 13985" in text.stdout
+    missing = run("99999")
+    assert missing.returncode != 0 and missing.stderr.count("\n") == 1 and "policyqa docs" in missing.stderr

@@ -693,3 +693,18 @@ def test_a_binary_or_empty_question_file_is_named_with_the_reason(tmp_path):
     empty.write_text("\n  \n")
     with pytest.raises(ValueError, match=r"empty\.jsonl: the file holds no questions"):
         load_questions(empty)
+
+
+def test_citations_made_only_by_the_later_changes_note_do_not_count_against_precision():
+    from assistant.evaluation import EvalQuestion, compute_summary
+
+    question = EvalQuestion(id="q", question="?", keywords=["x"], evidence=[{"doc": "a.md", "quote": "x is one"}])
+    later = {"relation": "revokes", "source": "b.md", "start": 5, "end": 9, "quote": "gone"}
+    result = {"id": "q", "answer": "x is one [1]\n\nChanges: [1] revoked by Executive Order 2 [2]: “gone”",
+              "refused": False, "retrieved": [{"source": "a.md", "chunk_id": "c", "score": 1.0}], "latency_ms": 1.0,
+              "citations": [{"n": 1, "source": "a.md", "quote": "x is one", "start": 0, "end": 8, "later_changes": [later]},
+                            {"n": 2, "source": "b.md", "quote": "gone", "start": 5, "end": 9}]}
+    texts = {"a.md": "x is one", "b.md": "xxxx gone"}.get
+    assert compute_summary([question], [result], texts)["overall"]["citation_precision"] == 1.0
+    result["answer"] = "x is one [1] and [2]" + result["answer"][len("x is one [1]"):]
+    assert compute_summary([question], [result], texts)["overall"]["citation_precision"] == 0.5

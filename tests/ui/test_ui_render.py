@@ -216,3 +216,27 @@ def test_example_questions_come_from_the_newest_documents():
         "What does “Ports reopen after the strike” say?",
     ]
     assert ui.example_questions([]) == []
+
+
+def test_a_card_links_the_later_changes_of_its_document_and_the_panel_shows_its_timeline():
+    from assistant.history import Change, Timeline
+
+    answer = _answer()
+    cited = answer.citations[0]
+    later = Citation(n=2, source="later<script>.md", title="Executive Order 2: <b>x</b>", chunk_id="c9",
+                     quote="Executive Order 1 is <i>revoked</i>.", start=0, end=36, date="2025-01-20")
+    cited.later_changes = [{"relation": "revokes", "source": later.source, "title": later.title, "date": later.date,
+                            "quote": later.quote, "start": 0, "end": 36}]
+    answer.citations.append(later)
+    rendered = ui.render_answer(answer, {cited.source: DOC}, answer_index=0)
+    _assert_inert(rendered)
+    shown = html.unescape(rendered)
+    assert "Later: " in shown and "revoked by Executive Order 2 (2025-01-20) [2]" in shown
+    assert "pq-later-link pq-open pq-cite-0-2" in rendered
+    change = Change("revokes", later.source, later.title, later.date, "Executive Order 1", [cited.source], later.quote,
+                    0, 36)
+    timeline = Timeline(cited.source, cited.title, None, acts_on=[], acted_on_by=[change])
+    panel = ui.render_document_panel(cited, DOC, timeline)
+    _assert_inert(panel)
+    assert all(part in html.unescape(panel) for part in ("Timeline", "revoked by", "2025-01-20"))
+    assert "Timeline" not in ui.render_document_panel(cited, DOC, Timeline(cited.source, "", None))

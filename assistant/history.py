@@ -1,0 +1,204 @@
+"""A document's place in the chain of documents that change each other: what it acts on, what acts on it, and the
+later changes an answer must mention when it quotes a document that was amended, revoked or suspended since.
+
+The relations are found at ingest (`ingest/relations.py`) and kept in the catalog; here they are resolved to the
+documents ingested now, so a new order that revokes an old one shows up in the old one's history at once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.answers import CHANGES_NOTE, Answer, Citation
+from assistant.extractive import display_text
+from ingest.catalog import Catalog
+from ingest.relations import PAST_TENSE, Relation, iso_date, own_identifier
+
+# changes that alter what a document says or whether it applies (not "implements" or "continues")
+CHANGING = ("revokes", "supersedes", "suspends", "amends", "modifies", "extends")
+# The answer's note tells the newest later change of a quoted document, quoted, since what changed is often the
+# answer (time validation keyword accuracy 0.417 naming it only, 0.528 quoting it; telling two instead of one
+# changed none of the 39 and added a word to the median validation answer); each citation lists up to
+# LATER_CHANGES_LISTED in `later_changes`, newest first, and `policyqa history` shows them all.
+LATER_CHANGES_TOLD = 1
+LATER_CHANGES_LISTED = 10
+ACTING_NOTES_PER_ANSWER = 1  # "[2] is Executive Order 10983 of December 30, 1961, which revokes Executive Order 10025"
+_TITLE_MATCH = 0.6  # share of the words of the title the text gives that the order's own title must hold
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{3,}", text.lower())}
+
+
+_NUMBER_QUERY = re.compile(r"^\s*(?:(E\.?\s?O\.?|Executive\s+Order|Proclamation)\s*(?:No\.?\s*)?)?(\d{3,5})\s*$", re.I)
+
+
+@dataclass(slots=True)
+class Change:
+    """One relation between two documents: `acting` `relation` `target`, said by `acting`'s text[start:end]."""
+
+    relation: str
+    acting_source: str
+    acting_title: str
+    acting_date: str | None
+    target_label: str
+    target_sources: list[str]
+    quote: str
+    start: int
+    end: int
+    effective: str | None = None
+
+    def acting_name(self) -> str:
+        """"Executive Order 14266 of April 9, 2025", or the title when the document has no number."""
+        identifier = own_identifier(self.acting_title)
+        name = (f"{'Proclamation' if identifier[0] == 'proclamation' else 'Executive Order'} {identifier[1]}"
+                if identifier else self.acting_title or self.acting_source)
+        return f"{name} of {_long_date(self.acting_date)}" if self.acting_date else name
+
+    def to_json(self) -> dict:
+        """The `later_changes` item of a citation (`../shared/DESIGN.md`), plus the target."""
+        return {"relation": self.relation, "source": self.acting_source, "title": self.acting_title,
+                "date": self.acting_date, "quote": self.quote, "start": self.start, "end": self.end,
+                "effective": self.effective, "target": self.target_label, "target_sources": self.target_sources}
+
+
+@dataclass(slots=True)
+class Timeline:
+    """What `policyqa history` prints: a document, the documents it acts on, and those that act on it."""
+
+    source: str
+    title: str
+    date: str | None
+    acts_on: list[Change] = field(default_factory=list)
+    acted_on_by: list[Change] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "title": self.title, "date": self.date,
+                "acts_on": [c.to_json() for c in self.acts_on], "acted_on_by": [c.to_json() for c in self.acted_on_by]}
+
+
+def _long_date(iso: str | None) -> str:
+    if not iso:
+        return ""
+    try:
+        year, month, day = (int(part) for part in iso.split("-"))
+    except ValueError:
+        return iso
+    months = ("January February March April May June July August September October November December").split()
+    return f"{months[month - 1]} {day}, {year}"
+
+
+class DocumentHistory:
+    """Resolves the stored relations against the documents ingested now."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def resolve(self, identifier: str) -> list[str]:
+        """The documents meant by a source, a file source, or an order's number ("14257", "EO 14257",
+        "Executive Order 14257", "Proclamation 9705")."""
+        if self.catalog.document_text(identifier) is not None:
+            return [identifier]
+        number = _NUMBER_QUERY.match(identifier)
+        if number:
+            kind = "proclamation" if (number.group(1) or "").lower().startswith("proc") else "executive_order"
+            return self.catalog.sources_numbered(kind, number.group(2))
+        file_source = self.catalog.file_of(identifier)
+        return [d.source for d in self.catalog.documents() if d.file_source == file_source] if file_source else []
+
+    def _targets(self, relation: Relation) -> list[str]:
+        if relation.target_number:
+            return self.catalog.sources_numbered(relation.target_kind, relation.target_number)
+        if relation.target_date:
+            same_day = self.catalog.sources_on(relation.target_kind, relation.target_date)
+            if len(same_day) <= 1:
+                return same_day
+            # several orders of that day: the one whose title the text gives ("... of February 1, 2025 (Imposing ...)")
+            named = _words(relation.target_label.partition("(")[2])
+            if not named:
+                return []
+            overlap = {s: len(named & _words(self.catalog.title_date(s)[0])) / len(named) for s in same_day}
+            ranked = sorted(overlap.values(), reverse=True)
+            best = max(overlap, key=overlap.get)
+            return [best] if overlap[best] >= _TITLE_MATCH and ranked[0] > ranked[1] else []
+        return []
+
+    def _change(self, relation: Relation, text: str | None = None) -> Change:
+        title, date = self.catalog.title_date(relation.source)
+        text = text if text is not None else self.catalog.document_text(relation.source) or ""
+        return Change(relation.relation, relation.source, title, date, relation.target_label, self._targets(relation),
+                      text[relation.start:relation.end], relation.start, relation.end, relation.effective)
+
+    def _onto(self, source: str) -> list[Change]:
+        """Changes other documents make to this one (an order named only by its date must resolve to this one)."""
+        changes = (self._change(r) for r in self.catalog.relations_onto(source))
+        return [c for c in changes if source in c.target_sources]
+
+    def timeline(self, source: str) -> Timeline:
+        title, date = self.catalog.title_date(source)
+        text = self.catalog.document_text(source) or ""
+        acts_on = [self._change(r, text) for r in self.catalog.relations_from(source)]
+        acted_on_by = sorted(self._onto(source), key=lambda c: (c.acting_date or "", c.acting_source, c.start))
+        return Timeline(source, title, date, acts_on, acted_on_by)
+
+    def later_changes(self, source: str) -> list[Change]:
+        """Documents dated after this one that revoke, supersede, suspend, amend, modify or extend it, newest first."""
+        _, date = self.catalog.title_date(source)
+        changes = [c for c in self._onto(source) if c.relation in CHANGING]
+        later = [c for c in changes if not date or not c.acting_date or c.acting_date >= date]
+        return sorted(later, key=lambda c: (c.acting_date or "", CHANGING.index(c.relation) * -1), reverse=True)
+
+    def annotate(self, answer: Answer) -> Answer:
+        """Tell after the answer how the documents it quotes stand in the chain: which document a quoted change is
+        made by ("Changes: [2] is Executive Order 10983 of December 30, 1961, which revokes Executive Order 10025"),
+        and the newest later change of the documents it quotes, cited to the later document's own sentence (quoted,
+        as any other evidence: "[1] amended by Executive Order 12645 of July 12, 1988 [2]: “…”"); every citation
+        lists its document's later changes in `later_changes`."""
+        if answer.refused or not answer.citations:
+            return answer
+        by_source: dict[str, list[Citation]] = {}
+        for citation in answer.citations:
+            by_source.setdefault(citation.source, []).append(citation)
+        notes: list[str] = []
+        for citation in answer.citations:  # a quote that is itself a change: say which document makes it
+            for relation in self.catalog.relations_from(citation.source):
+                note = (f"[{citation.n}] is {self._change(relation).acting_name()}, which {relation.relation} "
+                        f"{relation.target_label.partition(' (')[0]}")
+                if relation.start < citation.end and citation.start < relation.end and note not in notes:
+                    notes.append(note)
+        notes = notes[:ACTING_NOTES_PER_ANSWER]
+        told = 0
+        for source, citations in by_source.items():
+            changes = [c for c in self.later_changes(source) if c.acting_source != source]
+            for citation in citations:
+                citation.later_changes = [c.to_json() for c in changes[:LATER_CHANGES_LISTED]]
+            if changes and told < LATER_CHANGES_TOLD:
+                newest = changes[0]
+                n = self._cite(answer, newest)
+                cited = "".join(f"[{c.n}]" for c in citations)
+                notes.append(f"{cited} {PAST_TENSE[newest.relation].lower()} by {newest.acting_name()} [{n}]: "
+                             f"“{display_text(newest.quote)}”")
+                told += 1
+        if notes:
+            answer.answer = answer.answer + CHANGES_NOTE + "; ".join(notes)
+        return answer
+
+    def _cite(self, answer: Answer, change: Change) -> int:
+        """The marker of the later document's sentence: an existing citation of it, or a new one."""
+        for citation in answer.citations:
+            if citation.source == change.acting_source and citation.start <= change.start < citation.end:
+                return citation.n
+        chunk = next((c for c in self.catalog.chunks_of_sources([change.acting_source])
+                      if c.start <= change.start < c.end), None)
+        n = len(answer.citations) + 1
+        answer.citations.append(Citation(
+            n=n, source=change.acting_source, title=change.acting_title, chunk_id=chunk.chunk_id if chunk else "",
+            quote=change.quote, start=change.start, end=change.end, page=chunk.page if chunk else None,
+            score=0.0, heading=chunk.heading if chunk else "", date=change.acting_date))
+        return n
+
+
+def parse_date(text: str) -> str | None:
+    """ISO date of "April 10, 2025" (the form the documents and questions use)."""
+    return iso_date(text)

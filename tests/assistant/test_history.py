@@ -1,0 +1,84 @@
+"""A document's history and the later changes an answer tells: real orders of the demo corpus in a real catalog."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.answers import Answer, Citation
+from assistant.history import DocumentHistory
+from ingest.catalog import Catalog, FileEntry
+from ingest.loaders import load_file
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo_corpus"
+
+
+def demo_documents(*numbers: str):
+    documents = []
+    for number in numbers:
+        path = next(DEMO.rglob(f"*{number}.md"))
+        documents.extend(load_file(path, str(path.relative_to(DEMO))))
+    return documents
+
+
+@pytest.fixture
+def history(tmp_path) -> DocumentHistory:
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    documents = demo_documents("14193", "14194", "14195", "14198", "14257", "14266")
+    catalog.commit_files([(FileEntry(d.source, str(DEMO), str(DEMO / d.source), d.content_hash, 1, 0, time.time()),
+                           [(d, [])]) for d in documents])
+    return DocumentHistory(catalog)
+
+
+def test_an_order_is_found_by_its_number_or_its_source(history):
+    source = "eo2025/04-April/2025-04-02-executive-order-14257.md"
+    assert history.resolve("14257") == history.resolve("EO 14257") == history.resolve("Executive Order No. 14257")
+    assert history.resolve(source) == [source]
+    assert history.resolve("Proclamation 14257") == [] and history.resolve("99999") == []
+
+
+def test_the_timeline_shows_what_acts_on_an_order_with_the_sentence_that_says_so(history):
+    timeline = history.timeline("eo2025/04-April/2025-04-02-executive-order-14257.md")
+    suspension = [c for c in timeline.acted_on_by if c.relation == "suspends"]
+    assert [c.acting_name() for c in suspension] == ["Executive Order 14266 of April 9, 2025"]
+    text = history.catalog.document_text(suspension[0].acting_source)
+    assert suspension[0].quote == text[suspension[0].start:suspension[0].end]
+    assert json.loads(json.dumps(timeline.to_json()))["acted_on_by"][0]["effective"] == "2025-04-10"
+
+
+def test_an_order_named_only_by_its_date_is_told_apart_from_others_of_that_day_by_its_title(history):
+    # three orders of February 1, 2025 are ingested; 14198 names "... (Imposing Duties to Address the Situation at
+    # Our Southern Border)", which is 14194
+    changes = history.later_changes("eo2025/02-February/2025-02-01-executive-order-14194.md")
+    assert "eo2025/02-February/2025-02-03-executive-order-14198.md" in {c.acting_source for c in changes}
+    for other in ("14193", "14195"):
+        source = history.resolve(other)[0]
+        assert "eo2025/02-February/2025-02-03-executive-order-14198.md" not in {
+            c.acting_source for c in history.later_changes(source)}
+
+
+def test_an_answer_quoting_a_changed_order_says_so_and_cites_the_later_sentence(history):
+    catalog = history.catalog
+    source = "eo2025/04-April/2025-04-02-executive-order-14257.md"
+    text = catalog.document_text(source)
+    start = text.index("Section 1")
+    citation = Citation(n=1, source=source, title="Executive Order 14257", chunk_id="c1", quote=text[start:start + 40],
+                        start=start, end=start + 40)
+    answer = history.annotate(Answer(question="q", answer="Something. [1]", citations=[citation]))
+    assert "Changes: [1] suspended by Executive Order 14266 of April 9, 2025 [2]: “" in answer.answer
+    later = answer.citations[1]
+    assert later.source.endswith("14266.md") and later.quote == catalog.document_text(later.source)[later.start:later.end]
+    data = answer.citations[0].to_json()
+    assert data["later_changes"][0]["relation"] == "suspends" and data["later_changes"][0]["source"] == later.source
+    assert "later_changes" not in later.to_json()  # nothing in the demo set changes 14266 since
+
+
+def test_a_refusal_and_an_unchanged_order_get_no_later_changes(history):
+    refused = Answer(question="q", answer="The documents do not answer this.", refused=True)
+    assert history.annotate(refused).answer == "The documents do not answer this."
+    source = "eo2025/04-April/2025-04-09-executive-order-14266.md"
+    citation = Citation(n=1, source=source, title="t", chunk_id="c", quote="x", start=0, end=1)
+    assert history.annotate(Answer(question="q", answer="A. [1]", citations=[citation])).answer == "A. [1]"

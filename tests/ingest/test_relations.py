@@ -1,0 +1,124 @@
+"""Relations found at ingest: real orders of the demo corpus, and the catalog that keeps them in step."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from ingest.catalog import RELATIONS_META, Catalog, FileEntry
+from ingest.loaders import load_file
+from ingest.records import Document
+from ingest.relations import RELATIONS_VERSION, extract_relations, iso_date, own_identifier
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo_corpus"
+APRIL = "eo2025/04-April"
+
+
+def demo_document(name: str) -> Document:
+    path = next(DEMO.rglob(f"*{name}.md"))
+    return load_file(path, str(path.relative_to(DEMO)))[0]
+
+
+def found(document: Document) -> set[tuple[str, str | None]]:
+    return {(r.relation, r.target_number or r.target_date) for r in extract_relations(document)}
+
+
+def test_a_revocation_list_gives_one_relation_per_order_each_quoted_verbatim():
+    document = demo_document("14148")
+    relations = extract_relations(document)
+    revoked = {r.target_number for r in relations if r.relation == "revokes"}
+    assert {"13985", "13986", "13990", "14029"} <= revoked
+    for relation in relations:
+        quote = document.text[relation.start:relation.end]
+        assert relation.target_number is None or relation.target_number in quote
+
+
+def test_the_sentence_that_suspends_is_found_with_its_effective_date():
+    document = demo_document("14266")
+    suspension = [r for r in extract_relations(document) if r.relation == "suspends"]
+    assert [(r.target_number, r.effective) for r in suspension] == [("14257", "2025-04-10")]
+    assert "is suspended until" in document.text[suspension[0].start:suspension[0].end]
+
+
+def test_background_mentions_and_as_amended_by_are_not_relations():
+    # 14266 recalls "In the Executive Order dated April 8, 2025 ..., I ordered" and "as modified by": no change made
+    assert ("modifies", "2025-04-08") not in found(demo_document("14266"))
+    assert ("amends", "2025-04-08") not in found(demo_document("14266"))
+    # 14215 amends 12866 "as amended": the orders named only in the history of 12866 are not targets
+    assert found(demo_document("14215")) >= {("amends", "12866")}
+    text = ("Executive Order 10450 of April 27, 1953, as amended by Executive Order 10491 of October 13, 1953, is "
+            "hereby revoked. In Executive Order 12345 I declared an emergency.")
+    assert found(Document(source="x.md", text=text, title="Executive Order 11111: Test")) == {("revokes", "10450")}
+
+
+def test_words_inside_quotation_marks_and_parenthetical_titles_are_not_acted_on():
+    text = ('Section 2 of Executive Order 11861 is amended by inserting "Executive Order 12000 is revoked" after '
+            '"Board". (a) Executive Order 13672 of July 21, 2014 (Further Amendments to Executive Order 11478) is '
+            "hereby revoked.")
+    assert found(Document(source="x.md", text=text)) == {("amends", "11861"), ("revokes", "13672")}
+
+
+def test_each_order_gets_the_change_the_sentence_makes_to_it():
+    text = "Executive Order 13318 of November 21, 2003, is revoked and Executive Order 13562 is amended as follows:"
+    assert found(Document(source="x.md", text=text, title="Executive Order 14217: Test")) == {("revokes", "13318"), ("amends", "13562")}
+
+
+def test_a_list_after_the_following_are_revoked_is_read_item_by_item():
+    text = ("Sec. 2. The following are hereby revoked:\n\n(a) Executive Order 12072 of August 16, 1978;\n\n"
+            "(b) the committee established by the Secretary;\n\n(c) Executive Order No 13006 of May 21, 1996.\n\n"
+            "Sec. 3. Executive Order 9000 governs the rest.")
+    assert found(Document(source="x.md", text=text)) == {("revokes", "12072"), ("revokes", "13006")}
+
+
+def test_an_order_never_acts_on_itself_and_identifies_by_its_title():
+    assert own_identifier("Executive Order 14257: Regulating Imports") == ("executive_order", "14257")
+    assert own_identifier("Proclamation 9705—Adjusting Imports of Steel") == ("proclamation", "9705")
+    assert own_identifier("A news article") is None
+    text = "Executive Order 14000 is hereby amended by adding a section. This order supersedes Executive Order 9999."
+    document = Document(source="x.md", text=text, title="Executive Order 14000: Test")
+    assert found(document) == {("supersedes", "9999")}
+    assert iso_date("April 10, 2025") == "2025-04-10" and iso_date("Smarch 40, 2025") is None
+
+
+def _commit(catalog: Catalog, *documents: Document) -> None:
+    entries = [(FileEntry(d.source, "/root", f"/root/{d.source}", d.content_hash, len(d.text), 0, time.time()), [(d, [])])
+               for d in documents]
+    catalog.commit_files(entries)
+
+
+def test_the_catalog_keeps_relations_in_step_with_ingest_and_removal(tmp_path, monkeypatch):
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    original, later = demo_document("14257"), demo_document("14266")
+    _commit(catalog, original, later)
+    assert catalog.get_meta(RELATIONS_META) == RELATIONS_VERSION
+    onto = catalog.relations_onto(original.source)
+    assert {(r.source, r.relation) for r in onto} >= {(later.source, "suspends")}
+    assert catalog.sources_numbered("executive_order", "14257") == [original.source]
+
+    catalog.remove_files([later.source])
+    assert catalog.relations_onto(original.source) == [] and catalog.relations_from(later.source) == []
+
+    # a store from before relations (or an older extractor) finds them once, from the stored texts
+    _commit(catalog, later)
+    catalog.conn.execute("DELETE FROM relations")
+    catalog.set_meta(RELATIONS_META, "0")
+    assert catalog.refresh_relations() == 2
+    assert catalog.relations_onto(original.source)
+    calls = []
+    monkeypatch.setattr("ingest.catalog.extract_relations", lambda d: calls.append(d) or [])
+    assert catalog.refresh_relations() == 0 and calls == []
+
+
+def test_a_failed_commit_leaves_the_relations_as_they_were(tmp_path, monkeypatch):
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    original, later = demo_document("14257"), demo_document("14266")
+    _commit(catalog, original, later)
+    before = catalog.relations_from(later.source)
+    broken = Document(source=later.source, text=later.text + " Executive Order 12072 is hereby revoked.",
+                      title=later.title)
+    monkeypatch.setattr(Catalog, "_bump", staticmethod(lambda conn: (_ for _ in ()).throw(OSError("disk full"))))
+    with pytest.raises(OSError):
+        _commit(catalog, broken)
+    assert catalog.relations_from(later.source) == before

@@ -1,0 +1,117 @@
+"""Choose the documents for issue 18's measurements: relation extraction and time-and-change questions.
+
+Two folders for writers who never see the code:
+- `relations/r1`, `relations/r2`: about 50 documents each (12 orders of 2025 from the demo corpus, the rest from
+  every other president of the full corpus; half of the older ones use a change word such as "amend" or "revoke",
+  half are drawn at random). Writers list every relation each document states; r1 is the tuning sample, r2 the
+  test sample (scored once, at the end).
+- `relations/r3`, `relations/r4`: 40 older orders each that all state a change ("is hereby revoked", "is amended",
+  "supersedes", ...), added when r1 and r2 held too few relations; r3 joins the tuning sample, r4 the test sample.
+- `time_corpus`: the demo corpus plus pairs of older orders where one names the other beside a change word, so that
+  questions about what changed what, and when, can be asked of documents of every era.
+
+Orders of Jimmy Carter and Richard Nixon are left out (kept for an outside check). Fixed seed.
+
+Usage:  python training/select_relation_documents.py FULL_CORPUS_DIR DEMO_CORPUS_DIR OUT_DIR
+"""
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+SEED = 20261206_18
+HELD_OUT_PRESIDENTS = ("jimmy-carter", "richard-nixon")
+DEMO_PER_BATCH = 12
+OLDER_PER_BATCH = 38
+TIME_PAIRS = 30
+STRONG_PER_BATCH = 40  # r3, r4: older orders that all state a change, for a larger sample of relations
+STRONG_CHANGE = re.compile(r"\b(?:is|are)\s+(?:hereby\s+)?(?:further\s+)?(?:revoked|amended|superseded|suspended|rescinded|extended|"
+                           r"continued|modified)\b|\bsupersedes\b", re.I)
+MAX_CHARS = 40000
+CHANGE_WORD = re.compile(r"\b(amend|revok|rescind|supersed|suspend|extend|modif|continu|implement|terminat)", re.I)
+NAMED_ORDER = re.compile(r"Executive Order (?:No\. )?(\d{4,5})")
+
+
+def own_number(source: str) -> str | None:
+    match = re.search(r"executive-order-(\d{4,5})", source)
+    return match.group(1) if match else None
+
+
+def copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dst)
+
+
+def main(full: Path, demo: Path, out: Path) -> None:
+    rng = random.Random(SEED)
+    by_president: dict[str, list[Path]] = defaultdict(list)
+    by_number: dict[str, Path] = {}
+    for path in sorted((full / "Presidential_Executive_Orders").rglob("*.md")):
+        source = str(path.relative_to(full))
+        president = source.split("/")[1]
+        if president in HELD_OUT_PRESIDENTS or "/2025/" in source or path.stat().st_size > MAX_CHARS:
+            continue
+        by_president[president].append(path)
+        if number := own_number(source):
+            by_number.setdefault(number, path)
+    demo_docs = sorted((demo / "eo2025").rglob("*.md"))
+    rng.shuffle(demo_docs)
+    presidents = sorted(by_president)
+    used: set[Path] = set()
+    for b, batch in enumerate(("r1", "r2")):
+        for path in demo_docs[b * DEMO_PER_BATCH:(b + 1) * DEMO_PER_BATCH]:
+            copy(path, out / "relations" / batch / path.relative_to(demo))
+        for i in range(OLDER_PER_BATCH):
+            want_change = i % 2 == 0
+            while True:
+                path = rng.choice(by_president[presidents[rng.randrange(len(presidents))]])
+                if path in used:
+                    continue
+                if want_change and not CHANGE_WORD.search(path.read_text(errors="replace")):
+                    continue
+                break
+            used.add(path)
+            copy(path, out / "relations" / batch / path.relative_to(full))
+    pairs: list[tuple[Path, Path]] = []
+    candidates = [p for paths in by_president.values() for p in paths if p not in used]
+    rng.shuffle(candidates)
+    for path in candidates:
+        if len(pairs) >= TIME_PAIRS:
+            break
+        text = path.read_text(errors="replace")
+        for line in text.splitlines():
+            if not CHANGE_WORD.search(line):
+                continue
+            targets = [by_number.get(n) for n in NAMED_ORDER.findall(line) if n != own_number(path.name)]
+            targets = [t for t in targets if t is not None and t not in used and t != path]
+            if targets:
+                pairs.append((path, targets[0]))
+                used.update((path, targets[0]))
+                break
+    for batch in ("r3", "r4"):
+        picked = 0
+        while picked < STRONG_PER_BATCH:
+            path = rng.choice(by_president[presidents[rng.randrange(len(presidents))]])
+            if path in used or not STRONG_CHANGE.search(path.read_text(errors="replace")):
+                continue
+            used.add(path)
+            picked += 1
+            copy(path, out / "relations" / batch / path.relative_to(full))
+    shutil.copytree(demo, out / "time_corpus", dirs_exist_ok=True)
+    for later, earlier in pairs:
+        for path in (later, earlier):
+            copy(path, out / "time_corpus" / path.relative_to(full))
+    (out / "time_pairs.txt").write_text(
+        "".join(f"{l.relative_to(full)}  acts on  {e.relative_to(full)}\n" for l, e in pairs))
+    print(f"relations: r1, r2 with {DEMO_PER_BATCH + OLDER_PER_BATCH} documents each; time corpus: "
+          f"{len(demo_docs) + 1} demo documents + {len(pairs)} older pairs")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
