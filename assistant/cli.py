@@ -21,6 +21,7 @@ examples:
   policyqa docs                                     list what is ingested
   policyqa remove eo2025/04-April/2025-04-02-executive-order-14257.md
   policyqa history 14257                           what an order amends or revokes, and what later changed it
+  policyqa check --repair                          verify the store, and fix what a killed run left behind
   policyqa eval questions.jsonl --out runs/dev      batch evaluation with a report
   policyqa serve                                    the chat UI on http://127.0.0.1:7860
 
@@ -117,6 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
                               "'Proclamation 9705'")
     history.add_argument("--json", action="store_true", help="print the timeline as JSON")
     _store_args(history)
+    check = sub.add_parser(
+        "check", help="verify that catalog, vectors and lexical index agree; --repair fixes what it finds",
+        description="Compare the catalog with the vector store and the lexical index: a write that did not finish, "
+                    "vectors no document owns, chunks without a vector, an unreadable vector index, an index or "
+                    "relations behind the catalog. Exit 0 when the store is sound, 1 when not. --repair rolls back "
+                    "the unfinished write, deletes stray vectors, embeds only what has no vector, and rebuilds an "
+                    "unreadable vector index from the vectors kept for exact search (embedding only the rest).")
+    check.add_argument("--repair", action="store_true", help="fix what the check finds (holds the store's write lock)")
+    check.add_argument("--json", action="store_true", help="print the findings as JSON")
+    _store_args(check)
     remove = sub.add_parser("remove", help="remove documents by source")
     remove.add_argument("sources", nargs="+", metavar="SOURCE", help="source as shown by `policyqa docs`")
     _store_args(remove)
@@ -293,6 +304,24 @@ def cmd_history(args, settings) -> int:
     return 0
 
 
+def cmd_check(args, settings) -> int:
+    _require_store(settings)
+    from assistant.core import build_assistant
+
+    found = build_assistant(settings).check(repair=args.repair)
+    if args.json:
+        print(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+    else:
+        vectors = "unreadable" if found.vectors is None else found.vectors
+        print(f"{found.store}: {found.documents} documents, {found.chunks} chunks, {vectors} vectors")
+        for line in found.repaired:
+            print(f"repaired: {line}")
+        for line in found.problems():
+            print(f"problem: {line}")
+        print("the store is sound" if found.ok else "run `policyqa check --repair` to fix this")
+    return 0 if found.ok else 1
+
+
 def cmd_remove(args, settings) -> int:
     _require_store(settings)
     from assistant.core import build_assistant
@@ -336,7 +365,7 @@ def cmd_serve(args, settings) -> int:
     return app.serve(settings)
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "docs": cmd_docs, "remove": cmd_remove, "history": cmd_history, "eval": cmd_eval, "serve": cmd_serve}
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "docs": cmd_docs, "remove": cmd_remove, "history": cmd_history, "check": cmd_check, "eval": cmd_eval, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

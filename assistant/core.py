@@ -177,6 +177,7 @@ class Assistant:
 
         with store_write_lock(self.store_dir, "policyqa remove", wait=wait):
             self._check_vector_location(move=False)
+            self.ingestor().recover()  # a remove killed after its catalog commit left vectors to delete
             files, unknown = [], []
             for source in sources:
                 file_source = self.catalog.file_of(source)
@@ -184,6 +185,12 @@ class Assistant:
             removed = self.ingestor().remove(sorted(set(files))) if files else []
             self.retriever.refresh(written_here=True)
         return removed, unknown
+
+    def check(self, repair: bool = False, wait: bool = True):
+        """Whether catalog, vectors and lexical index agree (`assistant.store_check`); with `repair`, make them."""
+        from assistant.store_check import inspect_store, repair_store
+
+        return repair_store(self, wait=wait) if repair else inspect_store(self)
 
     def documents(self) -> list[DocumentInfo]:
         return self.catalog.documents()

@@ -294,6 +294,11 @@ class Catalog:
         conn.execute("DELETE FROM documents WHERE file_source=?", (file_source,))
         conn.execute("DELETE FROM files WHERE source=?", (file_source,))
 
+    def bump_generation(self) -> None:
+        """Tell every reader the store changed (after a repair of what lies outside the catalog)."""
+        with self.transaction() as conn:
+            self._bump(conn)
+
     @staticmethod
     def _bump(conn: sqlite3.Connection) -> None:
         row = conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
