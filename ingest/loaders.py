@@ -804,6 +804,7 @@ class FileLimits:
     max_chars: int = 30_000_000
 
 
+_PLAIN_TEXT = frozenset({".txt", ".md", ".markdown"})  # formats whose text is about as long as the file's characters
 _LIMITS: ContextVar[FileLimits] = ContextVar("policyqa_file_limits", default=FileLimits())
 
 
@@ -831,6 +832,10 @@ def load_file(path: Path, source: str, limits: FileLimits | None = None) -> list
         raise LoadError(f"cannot read file: {exc.strerror or type(exc).__name__}") from exc
     if not data.strip():
         raise LoadError("empty file")
+    if ext in _PLAIN_TEXT and len(data) > limits.max_chars and len(decode_bytes(data)) > limits.max_chars:
+        # checked before the text is cleaned: cleaning a 90 MB line took 1.3 GB
+        raise LoadError(f"too much text: {len(decode_bytes(data)):,} characters (the limit is {limits.max_chars:,}, "
+                        "POLICYQA_MAX_CHARS)")
     token = _LIMITS.set(limits)
     try:
         documents = loader(data, path, source)

@@ -682,4 +682,4 @@ def test_too_many_records_and_too_much_text_are_refused(tmp_path: Path) -> None:
     assert _refused(array, FileLimits(max_records=10)).startswith("too many records: 50")
     assert len(load_file(records, "many.jsonl", FileLimits(max_records=50))) == 50
     long = write(tmp_path, "long.txt", "word " * 3000)
-    assert _refused(long, FileLimits(max_chars=1000)).startswith("too much text: 14,999 characters")
+    assert _refused(long, FileLimits(max_chars=1000)).startswith("too much text: 15,000 characters")
