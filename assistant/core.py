@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from vectorstore.retrieval import RetrievalResult
 
 CATALOG_FILE = "catalog.sqlite3"
+STORE_CHANGED_RETRIES = 4  # a question that meets another process's write reads the store again, this often
 LATER_CHANGES_READ = 3  # per document read whole: the newest sentences of later documents that changed it
 FEEDBACK_FILE = "feedback.jsonl"
 log = logging.getLogger(__name__)
@@ -260,8 +261,19 @@ class Assistant:
         if not self._location_checked:
             self._check_vector_location(move=False)
             self._location_checked = True
-        return self.retriever.retrieve(analysis.dense_query, k or self.settings.top_k,
-                                       lexical_query=analysis.lexical_query, named=analysis.named)
+        for attempt in range(1, STORE_CHANGED_RETRIES + 1):
+            try:
+                return self.retriever.retrieve(analysis.dense_query, k or self.settings.top_k,
+                                               lexical_query=analysis.lexical_query, named=analysis.named)
+            except Exception as exc:
+                # another process wrote the embedded store while this question read it ("Error finding id"): read
+                # it again as that process leaves it
+                if attempt == STORE_CHANGED_RETRIES or type(exc).__name__ != "InternalError" or self.settings.chroma_url:
+                    raise
+                log.info("the store changed while a question read it (%s); reading it again", exc)
+                time.sleep(0.25 * attempt)
+                self.store.reopen()
+        raise AssertionError("unreachable")
 
     def answer_events(self, analysis: QuestionAnalysis, result: RetrievalResult, k: int | None = None,
                       mode: str | None = None) -> Iterator[str | Answer]:

@@ -263,3 +263,42 @@ def test_a_running_assistant_answers_from_what_a_cli_ingest_added(make_assistant
     assert added.returncode == 0 and "1 added" in added.stdout, added.stderr
     answer = running.ask(question)
     assert "seed_india_russia.txt" in {c.source for c in answer.retrieved}
+
+
+def test_questions_in_flight_while_the_cli_ingests_all_get_answers(make_assistant, tmp_path):
+    """Issue 20 item 3: questions asked while another process writes the store get an answer from the store as it
+    was or as it becomes, never an error; afterwards the new documents are found."""
+    import threading
+
+    corpus = copy_corpus(tmp_path / "corpus", SMALL_SET[:2])
+    store = tmp_path / "store"
+    running = make_assistant(store)
+    running.ingest([corpus], progress=False)
+    names = sorted(str(p.relative_to(DEMO)) for p in DEMO.rglob("*.md"))[20:32]
+    extra = copy_corpus(tmp_path / "extra", names)
+    errors: list[BaseException] = []
+    answered = 0
+    stop = threading.Event()
+
+    def ask_until_stopped() -> None:
+        nonlocal answered
+        while not stop.is_set():
+            try:
+                running.ask("What does the order require the Secretary to report?")
+                answered += 1
+            except BaseException as exc:  # noqa: BLE001 - the test reports every failure
+                errors.append(exc)
+
+    asker = threading.Thread(target=ask_until_stopped)
+    asker.start()
+    try:
+        added = _run_cli(["ingest", str(extra), "--store", str(store), "--quiet"], _cli_env(make_assistant, batch_files=2))
+    finally:
+        stop.set()
+        asker.join(timeout=300)
+    assert added.returncode == 0 and f"{len(names)} added" in added.stdout, added.stderr
+    assert not errors, errors[:3]
+    assert answered >= 3, "questions were asked while the ingest ran"
+    assert {d.source for d in running.documents()} >= set(names)
+    after = running.ask("What does the order require the Secretary to report?")
+    assert set(c.source for c in after.retrieved) - set(SMALL_SET[:2]), "the new documents are searched"

@@ -88,9 +88,12 @@ def _env() -> dict:
     return dict(os.environ)
 
 
-def test_kill_during_remove_then_the_next_command_leaves_a_clean_run_store(make_assistant, tmp_path):
-    """Kill `policyqa remove` at moments across its write (from the journal entry to the end) and let the next
-    `remove` (and, when it says so, `check --repair`) finish the job: every store equals a clean removal."""
+@pytest.mark.parametrize("operation", ["remove", "prune"])
+def test_kill_during_remove_or_prune_then_the_next_command_leaves_a_clean_run_store(make_assistant, tmp_path,
+                                                                                    operation):
+    """Kill `policyqa remove` (or `ingest --prune` of a deleted file) at moments across its write, from the journal
+    entry to the end, and let the same command run again (and, when `check` says so, `check --repair`) finish the
+    job: every store equals a clean removal."""
     corpus = copy_corpus(tmp_path / "corpus")
     template = tmp_path / "template"
     make_assistant(template).ingest([corpus], progress=False)
@@ -102,12 +105,15 @@ def test_kill_during_remove_then_the_next_command_leaves_a_clean_run_store(make_
     clean.remove([REMOVED])
     expected = snapshot(clean)
     env = _cli_env(make_assistant)
+    if operation == "prune":
+        (corpus / REMOVED).unlink()
+    command = ["remove", REMOVED] if operation == "remove" else ["ingest", str(corpus), "--prune", "--quiet"]
     delays = [0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2]
     tally = {"kills": 0, "killed mid-write": 0, "clean after next command": 0, "needed --repair": 0}
     for n, delay in enumerate(delays):
         store = tmp_path / f"killed-{n}"
         shutil.copytree(template, store)
-        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "remove", REMOVED, "--store", str(store)],
+        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", *command, "--store", str(store)],
                                 cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 120
         while proc.poll() is None and time.time() < deadline:
@@ -124,7 +130,7 @@ def test_kill_during_remove_then_the_next_command_leaves_a_clean_run_store(make_
         proc.wait()
         tally["kills"] += 1
         tally["killed mid-write"] += mid_write
-        again = subprocess.run([sys.executable, "-m", "assistant.cli", "remove", REMOVED, "--store", str(store)],
+        again = subprocess.run([sys.executable, "-m", "assistant.cli", *command, "--store", str(store)],
                                cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
         check = subprocess.run([sys.executable, "-m", "assistant.cli", "check", "--store", str(store)], cwd=REPO,
                                env=env, capture_output=True, text=True, timeout=300)
@@ -135,5 +141,5 @@ def test_kill_during_remove_then_the_next_command_leaves_a_clean_run_store(make_
         state = snapshot(make_assistant(store))
         assert state == expected, (delay, again.stdout, again.stderr, check.stdout)
         tally["clean after next command"] += 1
-    print(f"\nkill -9 during remove: {tally}")
+    print(f"\nkill -9 during {operation}: {tally}")
     assert tally["killed mid-write"] >= 1, "no kill landed inside the write; the polling is too slow"
