@@ -17,7 +17,7 @@ from datetime import datetime
 from ingest.records import Document
 from ingest.text import split_sentences
 
-RELATIONS_VERSION = "1"  # bump when extraction changes: stores find their relations again on the next ingest
+RELATIONS_VERSION = "2"  # bump when extraction changes: stores find their relations again on the next ingest
 RELATIONS = ("amends", "revokes", "supersedes", "suspends", "extends", "implements", "continues", "modifies")
 # how a later document's change reads in an answer: "Revoked by Executive Order 14151 of January 20, 2025"
 PAST_TENSE = {"amends": "Amended", "revokes": "Revoked", "supersedes": "Superseded", "suspends": "Suspended",
@@ -178,10 +178,14 @@ def _mask(text: str) -> str:
 def _quote_span(text: str, start: int, end: int, target: _Target, verb: tuple[int, int]) -> tuple[int, int]:
     if end - start <= _QUOTE_CHARS:
         return start, end
-    left = max(start, min(target.start, verb[0]) - 60)
+    first = min(target.start, verb[0])
+    left = max(start, first - 60)
     right = min(end, max(target.end, verb[1]) + 80)
     while left > start and not text[left - 1].isspace():
         left -= 1
+    clause = re.search(r"[,;:]\s+", text[left:first]) if left > start else None
+    if clause:  # open at a clause, not on "2025, enforcement of ..."
+        left += clause.end()
     while right < end and not text[right].isspace():
         right += 1
     return left, right

@@ -242,3 +242,23 @@ def test_examples_copy_buttons_and_a_verdict_kept_for_evaluation(page, live_app)
     questions = load_questions(feedback)
     assert len(questions) == lines_before + 1 and questions[-1].type == "feedback-disliked"
     assert questions[-1].question.startswith(asked.split(" (")[0]) and questions[-1].evidence is None
+
+
+def test_a_card_of_a_later_changed_order_links_to_the_change_and_the_panel_shows_its_timeline(page, tmp_path):
+    """Issue 18: EO 14257 was suspended in part by EO 14266 two days later; its card says so, the link opens the
+    later order at the sentence that suspends it, and the document panel shows the timeline."""
+    answer = _ask(page, "What additional ad valorem duty did Executive Order 14257 impose on all imports?")
+    assert "suspended by Executive Order 14266 of April 9, 2025" in _normalize(answer.locator(".pq-text").inner_text())
+    link = answer.locator(".pq-later-link.pq-open").first
+    link.wait_for(timeout=TIMEOUT_MS)
+    assert "suspended by Executive Order 14266" in link.inner_text()
+    link.click()
+    hit = page.locator("#pq-doc-panel mark#pq-hit")
+    hit.wait_for(state="visible", timeout=TIMEOUT_MS)
+    assert "14266" in page.locator("#pq-doc-panel .pq-doc-title").inner_text()
+    assert "is suspended until" in _normalize(hit.inner_text())
+    timeline = page.locator("#pq-doc-panel .pq-timeline")
+    assert "suspends" in timeline.inner_text() and "Executive Order 14257" in timeline.inner_text()
+    page.wait_for_timeout(600)
+    _save_screenshot(page, tmp_path, "screenshot-later-change.png", publish=True)
+    assert page.dialogs == []
