@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from assistant.answers import CHANGES_NOTE, Answer, Citation
 from assistant.extractive import display_text
 from ingest.catalog import Catalog
-from ingest.relations import PAST_TENSE, Relation, iso_date, own_identifier
+from ingest.relations import PAST_TENSE, Relation, own_identifier
 
 # changes that alter what a document says or whether it applies (not "implements" or "continues")
 CHANGING = ("revokes", "supersedes", "suspends", "amends", "modifies", "extends")
@@ -23,7 +23,7 @@ CHANGING = ("revokes", "supersedes", "suspends", "amends", "modifies", "extends"
 # LATER_CHANGES_LISTED in `later_changes`, newest first, and `policyqa history` shows them all.
 LATER_CHANGES_TOLD = 1
 LATER_CHANGES_LISTED = 10
-ACTING_NOTES_PER_ANSWER = 1  # "[2] is Executive Order 10983 of December 30, 1961, which revokes Executive Order 10025"
+ACTING_NOTES_PER_ANSWER = 1  # "[2] is from Executive Order 10983 of December 30, 1961, which revokes Executive Order 10025"
 _TITLE_MATCH = 0.6  # share of the words of the title the text gives that the order's own title must hold
 
 
@@ -150,11 +150,13 @@ class DocumentHistory:
         return sorted(later, key=lambda c: (c.acting_date or "", CHANGING.index(c.relation) * -1), reverse=True)
 
     def annotate(self, answer: Answer) -> Answer:
-        """Tell after the answer how the documents it quotes stand in the chain: which document a quoted change is
-        made by ("Changes: [2] is Executive Order 10983 of December 30, 1961, which revokes Executive Order 10025"),
-        and the newest later change of the documents it quotes, cited to the later document's own sentence (quoted,
-        as any other evidence: "[1] amended by Executive Order 12645 of July 12, 1988 [2]: “…”"); every citation
-        lists its document's later changes in `later_changes`."""
+        """Tell after the answer how the documents it quotes stand in the chain.
+
+        Which document a quoted change is made by ("Changes: [2] is from Executive Order 10983 of December 30, 1961,
+        which revokes Executive Order 10025"), and the newest later change of the documents it quotes, cited to the
+        later document's own sentence, quoted as any other evidence ("the order of [1] was later amended by Executive
+        Order 12645 of July 12, 1988 [2]: “…”"). Every citation lists its document's later changes in
+        `later_changes`."""
         if answer.refused or not answer.citations:
             return answer
         by_source: dict[str, list[Citation]] = {}
@@ -163,7 +165,7 @@ class DocumentHistory:
         notes: list[str] = []
         for citation in answer.citations:  # a quote that is itself a change: say which document makes it
             for relation in self.catalog.relations_from(citation.source):
-                note = (f"[{citation.n}] is {self._change(relation).acting_name()}, which {relation.relation} "
+                note = (f"[{citation.n}] is from {self._change(relation).acting_name()}, which {relation.relation} "
                         f"{relation.target_label.partition(' (')[0]}")
                 if relation.start < citation.end and citation.start < relation.end and note not in notes:
                     notes.append(note)
@@ -177,8 +179,8 @@ class DocumentHistory:
                 newest = changes[0]
                 n = self._cite(answer, newest)
                 cited = "".join(f"[{c.n}]" for c in citations)
-                notes.append(f"{cited} {PAST_TENSE[newest.relation].lower()} by {newest.acting_name()} [{n}]: "
-                             f"“{display_text(newest.quote)}”")
+                notes.append(f"the order of {cited} was later {PAST_TENSE[newest.relation].lower()} by "
+                             f"{newest.acting_name()} [{n}]: “{display_text(newest.quote)}”")
                 told += 1
         if notes:
             answer.answer = answer.answer + CHANGES_NOTE + "; ".join(notes)
@@ -198,7 +200,3 @@ class DocumentHistory:
             score=0.0, heading=chunk.heading if chunk else "", date=change.acting_date))
         return n
 
-
-def parse_date(text: str) -> str | None:
-    """ISO date of "April 10, 2025" (the form the documents and questions use)."""
-    return iso_date(text)

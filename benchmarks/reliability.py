@@ -8,7 +8,8 @@ SIGKILL at a moment drawn at random: over the length of a clean ingest; 0-200 ms
 their journal entry, and after the move creates the server's collection;
 then the same command runs again (and `policyqa check --repair` when `policyqa check` finds a problem), and the
 store is compared with one clean run: vector ids, catalog chunk ids, file hashes, documents. A command that runs
-past 10 minutes counts as a hang.
+past 10 minutes counts as a hang. Then two writers at once (three times), a folder with links out of it and a
+FIFO, and the hostile files of `hostile_files.py`.
 
 Usage:  python benchmarks/reliability.py [--kills 10] [--documents 24] [--seed 1] [--skip-hostile]
 """
@@ -89,6 +90,29 @@ def finish(args: list[str], store: Path, env: dict, tally: dict) -> None:
             cli(["check", "--repair", "--store", str(store)], env)
     except subprocess.TimeoutExpired:
         tally["hangs"] += 1
+
+
+def links_and_special_files(work: Path, env: dict) -> dict:
+    """A folder with a link to a file outside it, a link to a folder outside it and a FIFO beside one good order:
+    nothing outside is read, nothing hangs, each is named on stderr."""
+    folder = work / "links"
+    (folder / "eo").mkdir(parents=True)
+    shutil.copyfile(DEMO / "seed_india_russia.txt", folder / "eo" / "seed.txt")
+    secret = work / "outside" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("The outside secret is 4242.")
+    (folder / "p.txt").symlink_to(secret)
+    (folder / "dir").symlink_to(secret.parent, target_is_directory=True)
+    os.mkfifo(folder / "pipe.txt")
+    tally = {"planted": 3, "read outside the folder": 0, "hangs": 0, "reported": 0}
+    try:
+        result = cli(["ingest", str(folder), "--store", str(work / "links-store"), "--quiet"], env, timeout=120)
+        tally["reported"] = sum(name in result.stderr for name in ("p.txt", "dir", "pipe.txt"))
+        docs = cli(["docs", "--store", str(work / "links-store")], env).stdout
+        tally["read outside the folder"] = sum(name in docs for name in ("p.txt", "secret.txt"))
+    except subprocess.TimeoutExpired:
+        tally["hangs"] += 1
+    return tally
 
 
 def start_chroma_server(data: Path) -> tuple[subprocess.Popen, str]:
@@ -203,8 +227,12 @@ def main() -> int:
         print(f"{operation:18} {t['kills']:>5} {t['killed mid-operation']:>6} {t['identical to a clean run']:>9} "
               f"{t['needed --repair']:>8} {t['hangs']:>5}  {t['errors'][:2]}")
     print(f"two writers at once: {writers['identical to a clean run']} of {writers['runs']} stores identical to a clean run")
+    outside = links_and_special_files(work, env)
+    print(f"links out of the folder and special files: {outside['read outside the folder']} files outside the folder "
+          f"read, {outside['hangs']} hangs, stderr lines naming them: {outside['reported']} of {outside['planted']}")
     ok = all(t["identical to a clean run"] == t["kills"] and not t["hangs"] for t in tallies.values())
     ok = ok and writers["identical to a clean run"] == writers["runs"]
+    ok = ok and not outside["read outside the folder"] and not outside["hangs"]
     if not args.skip_hostile:
         print()
         hostile = subprocess.run([sys.executable, str(REPO / "benchmarks" / "hostile_files.py")], cwd=REPO,

@@ -868,7 +868,8 @@ def iter_files(paths: list[Path], follow_links: bool = False,
     starting with '.' or '~$', e.g. .git or Office lock files) and not following symlinked
     folders; their source is the path relative to the folder, with '/' separators. A link to a
     file outside the folder (`ln -s /etc/passwd notes.txt`) is not read unless `follow_links`:
-    `on_skip(path, source, reason)` hears of it instead. A file argument (or a path that does
+    `on_skip(path, source, reason)` hears of it instead, and of linked folders and of pipes, devices and sockets,
+    which are never read. A file argument (or a path that does
     not exist) is yielded as is, with its file name as source, so load_file can report on it:
     the user named it. Unsupported extensions are still yielded.
     """
@@ -883,11 +884,18 @@ def iter_files(paths: list[Path], follow_links: bool = False,
             dirnames[:] = sorted(d for d in dirnames if not _is_hidden_name(d))
             base = Path(dirpath)
             rel_dir = base.relative_to(root).parts
+            for name in dirnames:  # os.walk does not go into a linked folder: say so
+                if (base / name).is_symlink() and on_skip is not None:
+                    on_skip(base / name, "/".join((*rel_dir, name)),
+                            f"a link to the folder {(base / name).resolve()}; folders behind links are not read")
             for name in filenames:
                 if _is_hidden_name(name):
                     continue
                 file_path = base / name
                 if not file_path.is_file():
+                    if on_skip is not None and file_path.exists() and not file_path.is_dir():
+                        on_skip(file_path, "/".join((*rel_dir, name)),
+                                "not a regular file (a pipe, device or socket); only files are read")
                     continue
                 if not follow_links and file_path.is_symlink() and not file_path.resolve().is_relative_to(inside):
                     if on_skip is not None:

@@ -9,6 +9,7 @@ cited like any other passage.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -199,6 +200,10 @@ _CLUSTER_CHARS = 40
 _VERB_BEFORE_CHARS = 100  # "I hereby revoke Executive Order ...": a verb before the orders it acts on stands close to them  # "is hereby revoked and superseded": verbs this close act on the same target
 
 
+def _first_at_or_after(starts: list[int], default: int, at: int) -> int:
+    return next((start for start in starts if start >= at), default)
+
+
 def _verbs_of(target: _Target, verbs: list[tuple[int, int, str]], carried_over: bool, masked: str,
               first_target_after: Callable[[int], int]) -> list[tuple[str, tuple[int, int]]]:
     """The change a sentence makes to one of the orders it names: the first verb after it ("X is revoked and Y is
@@ -272,9 +277,10 @@ def extract_relations(document: Document) -> list[Relation]:
             continue  # a sentence after the list that names an order without changing it
         here = _EFFECTIVE.search(masked, start, end)
         when = iso_date(here.group("date")) if here else document_effective
+        starts = sorted(t.start for t in targets)
+        first_target_after = functools.partial(_first_at_or_after, starts, end)
         for target in targets:
-            for name, verb in _verbs_of(target, verbs or carried, not verbs, masked,
-                                          lambda at: min((t.start for t in targets if t.start >= at), default=end)):
+            for name, verb in _verbs_of(target, verbs or carried, not verbs, masked, first_target_after):
                 key = (name, target.kind, target.number, target.date if target.number is None else None)
                 if key in relations:
                     continue

@@ -700,7 +700,7 @@ def test_citations_made_only_by_the_later_changes_note_do_not_count_against_prec
 
     question = EvalQuestion(id="q", question="?", keywords=["x"], evidence=[{"doc": "a.md", "quote": "x is one"}])
     later = {"relation": "revokes", "source": "b.md", "start": 5, "end": 9, "quote": "gone"}
-    result = {"id": "q", "answer": "x is one [1]\n\nChanges: [1] revoked by Executive Order 2 [2]: “gone”",
+    result = {"id": "q", "answer": "x is one [1]\n\nChanges: the order of [1] was later revoked by Executive Order 2 [2]: “gone”",
               "refused": False, "retrieved": [{"source": "a.md", "chunk_id": "c", "score": 1.0}], "latency_ms": 1.0,
               "citations": [{"n": 1, "source": "a.md", "quote": "x is one", "start": 0, "end": 8, "later_changes": [later]},
                             {"n": 2, "source": "b.md", "quote": "gone", "start": 5, "end": 9}]}

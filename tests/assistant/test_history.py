@@ -68,7 +68,7 @@ def test_an_answer_quoting_a_changed_order_says_so_and_cites_the_later_sentence(
     citation = Citation(n=1, source=source, title="Executive Order 14257", chunk_id="c1", quote=text[start:start + 40],
                         start=start, end=start + 40)
     answer = history.annotate(Answer(question="q", answer="Something. [1]", citations=[citation]))
-    assert "Changes: [1] suspended by Executive Order 14266 of April 9, 2025 [2]: “" in answer.answer
+    assert "Changes: the order of [1] was later suspended by Executive Order 14266 of April 9, 2025 [2]: “" in answer.answer
     later = answer.citations[1]
     assert later.source.endswith("14266.md") and later.quote == catalog.document_text(later.source)[later.start:later.end]
     data = answer.citations[0].to_json()

@@ -139,13 +139,20 @@ def test_a_link_out_of_the_folder_is_not_read_unless_asked(tmp_path):
     shutil.copy(GOOD, inbox / "good.md")
     (inbox / "notes.txt").symlink_to(secret)
     (inbox / "alias.md").symlink_to(inbox / "good.md")  # a link within the folder is read
+    (inbox / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(inbox / "pipe.txt")
     store = tmp_path / "store"
     result = run(["ingest", str(inbox), "--quiet"], store)
     assert result.returncode == 2 and "2 added" in result.stdout
     assert "notes.txt" in result.stderr and "--follow-links" in result.stderr
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("policyqa: skipped")]
+    assert len(skipped) == 3, result.stderr
+    assert any("elsewhere" in line and "folders behind links are not read" in line for line in skipped)
+    assert any("pipe.txt" in line and "not a regular file" in line for line in skipped)
     assert "notes.txt" not in run(["docs"], store).stdout
     followed = run(["ingest", str(inbox), "--quiet", "--follow-links"], store)
-    assert followed.returncode == 0 and "1 added" in followed.stdout
+    assert "1 added" in followed.stdout and "notes.txt" not in followed.stderr
+    assert followed.returncode == 2, "the linked folder and the pipe are still not read, and said so"
 
 
 def test_a_file_over_a_limit_gets_one_line_and_the_rest_is_committed(tmp_path):

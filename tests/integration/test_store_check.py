@@ -19,8 +19,7 @@ import pytest
 from assistant.core import build_assistant
 from assistant.settings import Settings
 from ingest.records import Chunk
-from tests.integration.test_ingest_lifecycle import (  # noqa: F401 (make_assistant is a fixture)
-    DEMO, REPO, _cli_env, copy_corpus, make_assistant, snapshot)
+from tests.integration.test_ingest_lifecycle import DEMO, REPO, _cli_env, copy_corpus, snapshot
 
 pytestmark = pytest.mark.integration
 REMOVED = "eo2025/04-April/2025-04-09-executive-order-14266.md"
