@@ -16,6 +16,8 @@ from pathlib import Path
 
 TYPES = {"factoid", "numeric", "amount", "date", "list", "official", "definition",
          "multi_part", "two_doc", "follow_up", "unanswerable"}
+# the time-and-change questions of issue 18 (training/data/time/)
+TYPES |= {"time_as_of", "time_which_changed", "time_in_force", "time_what_changed"}
 
 
 def squash(text: str) -> str:
