@@ -137,6 +137,7 @@ class Ingestor:
         orphans = self.catalog.orphaned_pending()
         if orphans:
             self.store.delete(orphans)
+            log.warning("finished an interrupted write: deleted %d vectors that no document owns", len(orphans))
         self.catalog.clear_pending()
         return len(orphans)
 
