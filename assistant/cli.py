@@ -271,11 +271,9 @@ def cmd_history(args, settings) -> int:
     _require_store(settings)
     from assistant.core import build_assistant
     from assistant.history import PAST_TENSE
-    from ingest.catalog import RELATIONS_META
-    from ingest.relations import RELATIONS_VERSION
 
     assistant = build_assistant(settings)
-    if assistant.catalog.get_meta(RELATIONS_META) != RELATIONS_VERSION:
+    if assistant.catalog.relations_behind():
         print("policyqa: this store's relations were found by an older version (or not yet): run `policyqa ingest` "
               "on its folders once to bring them up to date", file=sys.stderr)
     sources = assistant.history.resolve(args.document)

@@ -178,12 +178,13 @@ class Assistant:
 
         with store_write_lock(self.store_dir, "policyqa remove", wait=wait):
             self._check_vector_location(move=False)
-            self.ingestor().recover()  # a remove killed after its catalog commit left vectors to delete
+            ingestor = self.ingestor()
+            ingestor.recover()  # a remove killed after its catalog commit left vectors to delete
             files, unknown = [], []
             for source in sources:
                 file_source = self.catalog.file_of(source)
                 (files if file_source else unknown).append(file_source or source)
-            removed = self.ingestor().remove(sorted(set(files))) if files else []
+            removed = ingestor.remove(sorted(set(files))) if files else []
             self.retriever.refresh(written_here=True)
         return removed, unknown
 
@@ -347,12 +348,12 @@ class Assistant:
         whole keeps 4 validation questions from false refusals: 0.064 -> 0.053), and the sentences of later
         documents that changed those (so "what applied after ..." can be answered from the amendment: time
         validation keyword accuracy 0.500 -> 0.528, no change on the reader's validation)."""
+        from vectorstore.retrieval import read_whole
+
         passages = list(top) + self.retriever.neighbours(top, result.chunks, self.settings.expand_documents,
                                                          result.named_sources)
-        from vectorstore.retrieval import distinct_sources
-
-        sources = list(dict.fromkeys([*distinct_sources(top)[: self.settings.expand_documents], *result.named_sources]))
-        places = [(change.acting_source, change.start) for source in sources
+        places = [(change.acting_source, change.start)
+                  for source in read_whole(top, self.settings.expand_documents, result.named_sources)
                   for change in self.history.later_changes(source)[:LATER_CHANGES_READ]]
         return passages + self.retriever.chunks_holding(places, {p.chunk_id for p in passages})
 

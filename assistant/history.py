@@ -8,6 +8,7 @@ documents ingested now, so a new order that revokes an old one shows up in the o
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 
 from assistant.answers import CHANGES_NOTE, Answer, Citation
@@ -94,6 +95,11 @@ class DocumentHistory:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
+        # later changes by document, for the catalog generation they were read at: a question asks for them twice
+        # (the reader reads them, the answer tells them), and each costs a few queries and document texts
+        self._later: dict[str, list[Change]] = {}
+        self._later_generation = -1
+        self._lock = threading.Lock()
 
     def resolve(self, identifier: str) -> list[str]:
         """The documents meant by a source, a file source, or an order's number ("14257", "EO 14257",
@@ -144,10 +150,20 @@ class DocumentHistory:
 
     def later_changes(self, source: str) -> list[Change]:
         """Documents dated after this one that revoke, supersede, suspend, amend, modify or extend it, newest first."""
+        generation = self.catalog.generation
+        with self._lock:
+            if generation != self._later_generation:
+                self._later, self._later_generation = {}, generation
+            if source in self._later:
+                return self._later[source]
         _, date = self.catalog.title_date(source)
         changes = [c for c in self._onto(source) if c.relation in CHANGING]
         later = [c for c in changes if not date or not c.acting_date or c.acting_date >= date]
-        return sorted(later, key=lambda c: (c.acting_date or "", CHANGING.index(c.relation) * -1), reverse=True)
+        later.sort(key=lambda c: (c.acting_date or "", CHANGING.index(c.relation) * -1), reverse=True)
+        with self._lock:
+            if generation == self._later_generation:
+                self._later[source] = later
+        return later
 
     def annotate(self, answer: Answer) -> Answer:
         """Tell after the answer how the documents it quotes stand in the chain.

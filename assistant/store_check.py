@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ingest.catalog import RELATIONS_META
 from ingest.records import Chunk
-from ingest.relations import RELATIONS_VERSION
 
 if TYPE_CHECKING:
     from assistant.core import Assistant
@@ -97,7 +95,7 @@ def inspect_store(assistant: "Assistant") -> StoreCheck:
     found.stray_vectors = sorted(ids - known)
     found.missing_vectors = sorted(known - ids)
     found.lexical_behind = assistant.lexical.stored_generation() != catalog.generation
-    found.relations_behind = bool(known) and catalog.get_meta(RELATIONS_META) != RELATIONS_VERSION
+    found.relations_behind = bool(known) and catalog.relations_behind()
     return found
 
 

@@ -224,7 +224,7 @@ class Catalog:
     def refresh_relations(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Find the relations of documents ingested before this extractor version (an older store, a better
         extractor); documents are not re-read from their files. Returns how many documents were done."""
-        if self.get_meta(RELATIONS_META) == RELATIONS_VERSION:
+        if not self.relations_behind():
             return 0
         sources = [info.source for info in self.documents()]
         found: list[tuple[str, list[Relation]]] = []
@@ -239,6 +239,10 @@ class Catalog:
                 self._insert_relations(conn, source, relations)
             conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (RELATIONS_META, RELATIONS_VERSION))
         return len(found)
+
+    def relations_behind(self) -> bool:
+        """Whether the stored relations were found by another extractor version than this one (or not at all)."""
+        return self.get_meta(RELATIONS_META) != RELATIONS_VERSION
 
     @_locked
     def relations_from(self, source: str) -> list[Relation]:

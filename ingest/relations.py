@@ -13,8 +13,8 @@ import functools
 import re
 from dataclasses import dataclass
 from typing import Callable
-from datetime import datetime
 
+from ingest.dates import parse_date
 from ingest.records import Document
 from ingest.text import split_sentences
 
@@ -99,13 +99,6 @@ class Relation:
     effective: str | None = None  # ISO date the change takes effect, when the text says
 
 
-def iso_date(text: str) -> str | None:
-    try:
-        return datetime.strptime(re.sub(r"\s+", " ", text.strip()), "%B %d, %Y").date().isoformat()
-    except ValueError:
-        return None
-
-
 def own_identifier(title: str) -> tuple[str, str] | None:
     """("executive_order", "14257") for a document titled "Executive Order 14257: ..."."""
     match = _OWN_NUMBER.match(title or "")
@@ -142,7 +135,7 @@ def _targets(text: str, start: int, end: int, masked: str, own: tuple[str, str] 
         for number, dated in numbers:
             if own == (kind, number):
                 continue
-            date = iso_date(dated) if dated else iso_date(match.group("date")) if match.group("date") and len(numbers) == 1 else None
+            date = parse_date(dated) if dated else parse_date(match.group("date")) if match.group("date") and len(numbers) == 1 else None
             label = f"{'Proclamation' if kind == 'proclamation' else 'Executive Order'} {number}"
             found.append(_Target(kind, number, date, label, match.start(), match.end()))
     for match in _DATED.finditer(masked, start, end):
@@ -150,7 +143,7 @@ def _targets(text: str, start: int, end: int, masked: str, own: tuple[str, str] 
             continue
         word = match.group("kind").lower()
         kind = "memorandum" if "memorandum" in word else _KINDS.get(word, "executive_order")
-        date = iso_date(match.group("date"))
+        date = parse_date(match.group("date"))
         title = titles.get(date)
         label = f"{match.group('kind')} of {match.group('date')}" + (f" ({title})" if title else "")
         found.append(_Target(kind, None, date, label, match.start(), match.end()))
@@ -249,9 +242,9 @@ def extract_relations(document: Document) -> list[Relation]:
     masked = _mask(text)
     own = own_identifier(document.title) or own_identifier(text[:200])
     effective = _EFFECTIVE.search(masked)
-    document_effective = iso_date(effective.group("date")) if effective else None
+    document_effective = parse_date(effective.group("date")) if effective else None
     # "the Executive Order of February 1, 2025 (Imposing Duties ...)": the title tells apart orders of one day
-    titles = {iso_date(m.group("date")): m.group("title") for m in _DATED_TITLED.finditer(text)}
+    titles = {parse_date(m.group("date")): m.group("title") for m in _DATED_TITLED.finditer(text)}
     relations: dict[tuple, Relation] = {}
     carried: list[tuple[int, int, str]] = []  # the verb of "The following are revoked:" for the list after it
     gap = 0
@@ -276,7 +269,7 @@ def extract_relations(document: Document) -> list[Relation]:
         elif not (_LIST_ITEM.match(text, start) or _BULLET.match(text, start) or targets[0].start == start):
             continue  # a sentence after the list that names an order without changing it
         here = _EFFECTIVE.search(masked, start, end)
-        when = iso_date(here.group("date")) if here else document_effective
+        when = parse_date(here.group("date")) if here else document_effective
         starts = sorted(t.start for t in targets)
         first_target_after = functools.partial(_first_at_or_after, starts, end)
         for target in targets:

@@ -16,7 +16,8 @@ from collections import Counter
 from pathlib import Path
 
 from ingest.loaders import load_file
-from ingest.relations import extract_relations, iso_date
+from ingest.dates import parse_date
+from ingest.relations import extract_relations
 
 _DATE_IN_LABEL = re.compile(r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2},\s+\d{4}")
 
@@ -25,7 +26,7 @@ def gold_key(row: dict) -> tuple:
     number = str(row["target_number"]) if row.get("target_number") else None
     if number is None:
         date = _DATE_IN_LABEL.search(row.get("target", ""))
-        return row["source"], row["relation"], None, iso_date(date.group(0)) if date else row.get("target", "").lower()
+        return row["source"], row["relation"], None, parse_date(date.group(0)) if date else row.get("target", "").lower()
     return row["source"], row["relation"], number, None
 
 

@@ -275,7 +275,7 @@ class HybridRetriever:
         stated in the section after the one that names the goods), so the answerer reads those documents whole.
         Chunks that retrieval did not rank carry no scores: the answerer weighs them by their sentences alone.
         """
-        sources = list(dict.fromkeys([*distinct_sources(top)[:documents], *named]))
+        sources = read_whole(top, documents, named)
         have = {chunk.chunk_id for chunk in top}
         scored = {chunk.chunk_id: chunk for chunk in ranked}
         extra = []
@@ -286,7 +286,6 @@ class HybridRetriever:
             if chunk is not None:
                 extra.append(chunk)
         return extra
-
 
     def chunks_holding(self, places: Sequence[tuple[str, int]], have: set[str]) -> list[RetrievedChunk]:
         """The unscored chunks that hold these (source, character offset) places, except those in `have`."""
@@ -301,6 +300,11 @@ class HybridRetriever:
                     found.append(chunk)
                     have.add(row.chunk_id)
         return found
+
+
+def read_whole(top: Sequence[RetrievedChunk], documents: int, named: Sequence[str] = ()) -> list[str]:
+    """The documents the answerer reads whole: the first `documents` of `top`, then those the question names."""
+    return list(dict.fromkeys([*distinct_sources(top)[:documents], *named]))
 
 
 def distinct_sources(chunks: Sequence[RetrievedChunk]) -> list[str]:

@@ -10,7 +10,8 @@ import pytest
 from ingest.catalog import RELATIONS_META, Catalog, FileEntry
 from ingest.loaders import load_file
 from ingest.records import Document
-from ingest.relations import RELATIONS_VERSION, extract_relations, iso_date, own_identifier
+from ingest.dates import parse_date
+from ingest.relations import RELATIONS_VERSION, extract_relations, own_identifier
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo_corpus"
 APRIL = "eo2025/04-April"
@@ -79,7 +80,7 @@ def test_an_order_never_acts_on_itself_and_identifies_by_its_title():
     text = "Executive Order 14000 is hereby amended by adding a section. This order supersedes Executive Order 9999."
     document = Document(source="x.md", text=text, title="Executive Order 14000: Test")
     assert found(document) == {("supersedes", "9999")}
-    assert iso_date("April 10, 2025") == "2025-04-10" and iso_date("Smarch 40, 2025") is None
+    assert parse_date("April 10, 2025") == "2025-04-10" and parse_date("Smarch 40, 2025") is None
 
 
 def _commit(catalog: Catalog, *documents: Document) -> None:
