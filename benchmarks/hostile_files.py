@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import resource  # noqa: F401 (used by the measuring parent)
 import shutil
 import subprocess
 import sys
@@ -23,6 +21,8 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+
+from support import machine_line
 
 REPO = Path(__file__).resolve().parents[1]
 GOOD = ["eo2025/04-April/2025-04-02-executive-order-14257.md", "eo2025/04-April/2025-04-09-executive-order-14266.md",
@@ -96,12 +96,7 @@ def main() -> None:
 
     code, seconds, peak, out, err = run_ingest(mixed, work / "store-mixed")
     g_code, g_seconds, g_peak, g_out, _ = run_ingest(good, work / "store-good")
-    cpu = platform.processor() or platform.machine()
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    print(f"machine: {cpu}, {os.cpu_count()} cores")
+    print(machine_line())
     print(f"{'file':24} {'MB on disk':>10}  outcome")
     for name in hostile:
         lines = [line for line in err.splitlines() if name in line]

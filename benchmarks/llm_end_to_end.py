@@ -16,22 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+from support import free_port, machine_line, wait_for_url
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL_NAME = "smollm2"
 LOG = "/tmp/policyqa-llama-server.log"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(port: int) -> subprocess.Popen:
@@ -42,17 +36,8 @@ def start_server(port: int) -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias",
                                MODEL_NAME, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
                               stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the llama.cpp server exited: {Path(LOG).read_text()[-2000:]}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.5)
-    server.kill()
-    raise SystemExit("the llama.cpp server did not answer within 120 s")
+    wait_for_url(f"http://127.0.0.1:{port}/v1/models", server, "llama.cpp server", log=Path(LOG))
+    return server
 
 
 def main() -> int:
@@ -98,8 +83,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    print(f"machine: {cpu}, {os.cpu_count()} cores; model: SmolLM2-135M-Instruct Q4_1 (llama.cpp server, loopback)")
+    print(f"{machine_line()}; model: SmolLM2-135M-Instruct Q4_1 (llama.cpp server, loopback)")
     print(f"{'id':10} {'outcome':26} {'seconds':>8} {'citations verbatim':>18}  notice")
     for qid, outcome, seconds, valid, notice in rows:
         print(f"{qid:10} {outcome:26} {seconds:>8.1f} {str(valid):>18}  {str(notice)[:110]}")

@@ -20,7 +20,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from support import free_port, machine_line, wait_for_url
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -116,23 +117,13 @@ def links_and_special_files(work: Path, env: dict) -> dict:
 
 
 def start_chroma_server(data: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     proc = subprocess.Popen([chroma, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    import urllib.request
-
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("the Chroma server did not start")
+    wait_for_url(f"{url}/api/v2/heartbeat", proc, "Chroma server")
+    return proc, url
 
 
 def main() -> int:
@@ -220,8 +211,7 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    print(f"machine: {cpu}, {os.cpu_count()} cores; {len(names)} demo orders, clean ingest {ingest_seconds:.1f} s")
+    print(f"{machine_line()}; {len(names)} demo orders, clean ingest {ingest_seconds:.1f} s")
     print(f"{'operation':18} {'kills':>5} {'mid-op':>6} {'identical':>9} {'--repair':>8} {'hangs':>5}  errors")
     for operation, t in tallies.items():
         print(f"{operation:18} {t['kills']:>5} {t['killed mid-operation']:>6} {t['identical to a clean run']:>9} "
