@@ -53,6 +53,7 @@ class QuestionAnalysis:
     earlier_question: str = ""  # the question this one follows up
     named: NamedDocuments = NamedDocuments()
     asks: frozenset[str] = frozenset()
+    about_two_documents: bool = False  # the answer needs two documents: the reader quotes the best of each
 
     @property
     def reading(self) -> str:
@@ -92,12 +93,33 @@ def follow_up_features(question: str, history: Sequence[Turn]) -> list[float]:
             len(question.split()) / 20]
 
 
+TWO_DOCUMENTS_MODEL = Path(__file__).resolve().parent / "reader_model" / "two_documents.json"
+TWO_DOCUMENTS_FEATURES = ["bias", "years", "order_numbers", "month_days", "document_words", "words"]
+_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+_ORDER_NUMBER = re.compile(r"\b\d{4,5}\b")
+_MONTH_DAY = re.compile(r"\b(?:" + MONTHS + r")\s+\d{1,2}\b")
+_DOCUMENT_WORD = re.compile(r"\b(?:orders?|proclamations?|memorand(?:um|a))\b", re.IGNORECASE)
+
+
+def two_documents_features(question: str) -> list[float]:
+    """What tells a question about two documents from one about one, in TWO_DOCUMENTS_FEATURES order: how many
+    different years, order numbers and dates it names, how often it speaks of orders, and its length."""
+    return [1.0, float(len(set(_YEAR.findall(question)))), float(len(set(_ORDER_NUMBER.findall(question)))),
+            float(len(set(_MONTH_DAY.findall(question)))), float(len(_DOCUMENT_WORD.findall(question))),
+            len(question.split()) / 20]
+
+
 @functools.cache
-def _follow_up_model() -> tuple[np.ndarray, float]:
-    model = json.loads(FOLLOW_UP_MODEL.read_text())
-    if model["features"] != FOLLOW_UP_FEATURES:
-        raise ValueError(f"{FOLLOW_UP_MODEL} was trained on other features; run training/train_follow_up.py")
+def _logistic_model(path: Path, features: tuple[str, ...]) -> tuple[np.ndarray, float]:
+    model = json.loads(path.read_text())
+    if model["features"] != list(features):
+        raise ValueError(f"{path} was trained on other features; run its script in training/ ({model.get('script')})")
     return np.array(model["weights"]), float(model["threshold"])
+
+
+def _probability(path: Path, features: Sequence[str], row: list[float]) -> tuple[float, float]:
+    weights, threshold = _logistic_model(path, tuple(features))
+    return 1.0 / (1.0 + np.exp(-float(np.dot(weights, row)))), threshold
 
 
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
@@ -105,9 +127,15 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     sets (`training/train_follow_up.py`): follow-ups against self-contained questions asked as a second turn."""
     if not any(turn.role == "user" for turn in history):
         return False
-    weights, threshold = _follow_up_model()
-    score = float(np.dot(weights, follow_up_features(question, history)))
-    return 1.0 / (1.0 + np.exp(-score)) >= threshold
+    probability, threshold = _probability(FOLLOW_UP_MODEL, FOLLOW_UP_FEATURES, follow_up_features(question, history))
+    return bool(probability >= threshold)
+
+
+def is_about_two_documents(question: str) -> bool:
+    """Whether a question needs two documents ("Who chaired the board under the 1954 order, and who under the
+    1957 one?"): a logistic model trained on the question sets (`training/train_two_documents.py`)."""
+    probability, threshold = _probability(TWO_DOCUMENTS_MODEL, TWO_DOCUMENTS_FEATURES, two_documents_features(question))
+    return bool(probability >= threshold)
 
 
 def analyze(question: str, history: Sequence[Turn | dict] = ()) -> QuestionAnalysis:
@@ -118,11 +146,13 @@ def analyze(question: str, history: Sequence[Turn | dict] = ()) -> QuestionAnaly
     if not question:
         raise ValueError("the question is empty")
     asks = frozenset(kind for kind, pattern in QUESTION_KINDS.items() if pattern.search(question))
+    two = is_about_two_documents(question)
     if not is_follow_up(question, turns):
-        return QuestionAnalysis(question, turns, question, question, named=NamedDocuments.in_text(question), asks=asks)
+        return QuestionAnalysis(question, turns, question, question, named=NamedDocuments.in_text(question), asks=asks,
+                                about_two_documents=two)
     last_user = next((t.content for t in reversed(turns) if t.role == "user"), "")
     last_answer = next((t.content for t in reversed(turns) if t.role == "assistant"), "")
     context = f"{last_user} {_MARKERS.sub('', last_answer)[:_MAX_CONTEXT_CHARS]}".strip()
     dense_query = f"{question} {context}"[:2000]
     return QuestionAnalysis(question, turns, dense_query, f"{question} {question} {context}",
-                            frozenset(tokenize(context)), True, last_user, NamedDocuments.in_text(dense_query), asks)
+                            frozenset(tokenize(context)), True, last_user, NamedDocuments.in_text(dense_query), asks, two)

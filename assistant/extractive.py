@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, Generic, Sequence, TypeVar
 
 from assistant.answers import Answer, Citation
+from ingest.dates import MONTH_DAY_YEAR
 from ingest.text import split_sentences, strip_span
 from vectorstore.hits import RetrievedChunk
 from vectorstore.lexical import tokenize
@@ -529,13 +530,16 @@ def _inline_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Windows of at most `_WINDOW_WORDS` words that start at the sentence start or after a `,` or `;`
     and end at the next such break that keeps them within the limit (else mid-clause). A comma inside
-    parentheses or of "e.g.," is no break: a window would open with "China) pursuant to …"."""
+    parentheses or of "e.g.," is no break: a window would open with "China) pursuant to …", and neither is the comma
+    of a date ("June 30, 1954"), which a window would cut from its year."""
     words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+    in_dates = {m.start() + m[0].find(",") for m in MONTH_DAY_YEAR.finditer(text, start, end) if "," in m[0]}
     breaks = set()
     depth = 0
     for i, (s, e) in enumerate(words):
         depth = max(0, depth + text.count("(", s, e) - text.count(")", s, e))
-        if text[e - 1] in ",;:" and depth == 0 and text[s:e].lower() not in ("e.g.,", "i.e.,"):
+        if (text[e - 1] in ",;:" and depth == 0 and text[s:e].lower() not in ("e.g.,", "i.e.,")
+                and e - 1 not in in_dates):
             breaks.add(i)
     windows: list[tuple[int, int]] = []
     starts = [0] + [i + 1 for i in sorted(breaks) if i + 1 < len(words)]
@@ -544,6 +548,8 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
         last = next((i for i in range(limit, first + int(0.6 * _WINDOW_WORDS), -1) if i in breaks), limit)
         if limit == len(words) - 1:
             last = limit
+        elif words[last][1] - 1 in in_dates:
+            last += 1
         s, e = words[first][0], words[last][1]
         if text[e - 1] in ",;:":
             e -= 1

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from assistant.extractive import Candidate
 
 MODEL_DIR = Path(__file__).resolve().parent / "reader_model"
+# a question about two documents (`QuestionAnalysis.about_two_documents`) is answered with the best of each
+TWO_DOCUMENTS = 2
 
 # what a sentence states
 SENTENCE_KINDS = {
@@ -240,10 +242,28 @@ class ReaderModel:
         if not candidates:
             return []
         screened = self.screen.predict(features(question, candidates, idf, is_boilerplate, document_length))
-        shortlist = np.argsort(-screened)[: int(self.meta["shortlist"])]
+        order = np.argsort(-screened)
+        if question.about_two_documents:
+            # the screen's best few of each of the two documents it rates highest, the same number of passes
+            per_document = int(self.meta["shortlist"]) // TWO_DOCUMENTS
+            documents = list(dict.fromkeys(candidates[i].chunk.source for i in order))[:TWO_DOCUMENTS]
+            shortlist = np.array([i for source in documents
+                                  for i in [j for j in order if candidates[j].chunk.source == source][:per_document]])
+        else:
+            shortlist = order[: int(self.meta["shortlist"])]
         logits = self.cross_encoder.logits(question.reading, [reading_text(candidates[i]) for i in shortlist])
         probability = blend(screened[shortlist], logits, float(self.meta["cross_encoder_weight"]))
         return [(candidates[shortlist[i]], float(probability[i])) for i in np.argsort(-probability)]
+
+
+def best_of_each_document(ranked: Sequence[tuple[str, float]], documents: int) -> list[int]:
+    """For a question about several documents: the best-rated candidate (source, probability) of each of the
+    `documents` documents whose best is rated highest, in that order."""
+    best: dict[str, int] = {}
+    for index, (source, p) in enumerate(ranked):
+        if source not in best or p > ranked[best[source]][1]:
+            best[source] = index
+    return sorted(best.values(), key=lambda i: -ranked[i][1])[:documents]
 
 
 def choose_quotes(ranked: Sequence[tuple[str, int, int, int, float]], meta: dict) -> list[int]:
@@ -298,7 +318,11 @@ class ReaderAnswerer:
         threshold = self.model.meta["refusal_threshold"] if self.refusal_threshold is None else self.refusal_threshold
         if not ranked or ranked[0][1] < threshold:
             return refusal(question.question, passages)
-        chosen = self.choose(ranked)
+        if question.about_two_documents:
+            chosen = [ranked[i][0] for i in best_of_each_document([(c.chunk.source, p) for c, p in ranked],
+                                                                   TWO_DOCUMENTS)]
+        else:
+            chosen = self.choose(ranked)
         scores = {id(c): p for c, p in ranked}
         for candidate in chosen:
             candidate.score = scores[id(candidate)]

@@ -14,7 +14,7 @@ _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug
 _ORD = r"(?:st|nd|rd|th)?"
 _ISO_RE = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _COMPACT_RE = re.compile(r"^\s*(?:D:)?(\d{4})(\d{2})(\d{2})")
-_MDY_RE = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}){_ORD},?\s+(\d{{4}})(?!\d)", re.IGNORECASE)
+MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}){_ORD},?\s+(\d{{4}})(?!\d)", re.IGNORECASE)
 _DMY_RE = re.compile(rf"(?<!\d)(\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH},?\s+(\d{{4}})(?!\d)", re.IGNORECASE)
 _US_NUMERIC_RE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)")
 
@@ -44,7 +44,7 @@ def parse_date(value: str | None) -> str | None:
         if iso := _iso(int(m[1]), int(m[2]), int(m[3])):
             found.append((m.start(), iso))
             break
-    for m in _MDY_RE.finditer(value):
+    for m in MONTH_DAY_YEAR.finditer(value):
         if iso := _iso(int(m[3]), _MONTHS[m[1][:3].lower()], int(m[2])):
             found.append((m.start(), iso))
             break

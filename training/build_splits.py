@@ -1,7 +1,7 @@
 """Gather the writers' batches into one question file per split, checking that documents do not cross splits.
 
 Usage:  python training/build_splits.py BATCHES_DIR
-Reads BATCHES_DIR/<batch>/questions.jsonl (and docs/), checks each batch with check_questions.py, and writes
+Reads BATCHES_DIR/<batch>/questions.jsonl (and docs/) of the reader's batches (t1-t17, v1-v2, x1-x2), checks each batch with check_questions.py, and writes
 training/data/{train,validation,test}.jsonl plus the counts in training/data/counts.json. A question whose
 evidence (or near-miss document) lies in another split's documents is dropped and reported.
 """
@@ -18,6 +18,18 @@ DATA = Path(__file__).resolve().parent / "data"
 HELD_OUT = ("jimmy-carter", "richard-nixon")
 
 
+def batch_split(batch_dir: Path, documents: dict) -> str:
+    """The split a batch writes for: the one its documents were drawn for, or, for a batch written later over
+    documents of earlier batches (`t17`: two-document questions over train orders), the one those documents hold."""
+    drawn = {info["split"] for info in documents.values() if info["batch"] == batch_dir.name}
+    if not drawn:
+        docs = batch_dir / "docs"
+        drawn = {documents[str(path.relative_to(docs))]["split"] for path in docs.rglob("*") if path.is_file()}
+    if len(drawn) != 1:
+        raise SystemExit(f"{batch_dir.name}: its documents belong to {sorted(drawn) or 'no split'}, not to one split")
+    return drawn.pop()
+
+
 def main(batches: Path) -> None:
     documents = json.loads((DATA / "documents.json").read_text())
     out: dict[str, list[dict]] = defaultdict(list)
@@ -27,7 +39,7 @@ def main(batches: Path) -> None:
         print(f"== {batch}")
         if check(batch_dir / "questions.jsonl", batch_dir / "docs"):
             print(f"{batch}: the checker found problems; those lines are still checked one by one below")
-        split = next(info["split"] for info in documents.values() if info["batch"] == batch)
+        split = batch_split(batch_dir, documents)
         for line in (batch_dir / "questions.jsonl").read_text().splitlines():
             if not line.strip():
                 continue

@@ -53,7 +53,8 @@ def main() -> None:
         print(f"{name}: {int(y.sum())} follow-ups, recall {taken[y == 1].mean():.3f}; {int((y == 0).sum())} "
               f"self-contained questions after an unrelated exchange, taken for follow-ups {taken[y == 0].mean():.3f}")
     FOLLOW_UP_MODEL.write_text(json.dumps({"features": FOLLOW_UP_FEATURES, "weights": model.coef_[0].round(4).tolist(),
-                                           "threshold": round(threshold, 4), "trained_on": "training/data/train.jsonl",
+                                           "threshold": round(threshold, 4), "script": "training/train_follow_up.py",
+                                           "trained_on": "training/data/train.jsonl",
                                            "tuned_on": "training/data/validation.jsonl", "seed": SEED}, indent=1) + "\n")
     print(f"threshold {threshold:.4f}; wrote {FOLLOW_UP_MODEL}")
 

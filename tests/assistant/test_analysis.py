@@ -3,7 +3,7 @@ answer a question names, without a language model."""
 
 import pytest
 
-from assistant.analysis import analyze, is_follow_up
+from assistant.analysis import analyze, is_about_two_documents, is_follow_up
 from assistant.answers import Turn
 from vectorstore.references import DateMention
 
@@ -68,3 +68,18 @@ def test_a_language_model_rewrite_is_searched_with_the_documents_it_names():
 def test_an_empty_question_is_an_error():
     with pytest.raises(ValueError, match="empty"):
         analyze("   ")
+
+
+def test_a_question_about_two_orders_is_told_from_one_about_one():
+    """The learned detector (training/train_two_documents.py): two orders named by year, date or number, against
+    questions about one order."""
+    assert is_about_two_documents("Who administered the Mutual Defense Assistance Act under Truman's 1950 order, and "
+                                  "who took over those functions under his 1951 order?")
+    assert is_about_two_documents("How long does the February 10 order give the Attorney General to review the "
+                                  "guidelines, and how long does the March 6 order give agencies to assess contracts?")
+    assert not is_about_two_documents("Who chairs the President's Management Advisory Board?")
+    assert not is_about_two_documents("Within how many days must agency heads send OIRA their list of regulations "
+                                      "under the deregulatory initiative?")
+    assert analyze("Under the 1954 order, who organised the corporation, and under the 1957 order, who took "
+                   "over its direction?").about_two_documents is True
+    assert analyze("Who chairs the President's Management Advisory Board?").about_two_documents is False

@@ -16,6 +16,7 @@ from assistant.reader import (
     MODEL_DIR,
     QUESTION_KINDS,
     ReaderModel,
+    best_of_each_document,
     blend,
     features,
     question_kinds,
@@ -105,6 +106,12 @@ def test_int8_cross_encoder_scores_match_full_precision():
     assert ((got > 0) == (expected > 0)).mean() >= 0.95, "the same answers pass the even-odds line"
 
 
+def test_a_question_about_two_documents_gets_the_best_of_each():
+    ranked = [("a.md", 0.9), ("a.md", 0.8), ("b.md", 0.3), ("c.md", 0.2), ("b.md", 0.6)]
+    assert best_of_each_document(ranked, 2) == [0, 4]
+    assert best_of_each_document(ranked[:2], 2) == [0], "one document read: its best alone"
+
+
 @pytest.fixture(scope="module")
 def trained_assistant(demo_assistant_with):
     return demo_assistant_with()
@@ -168,3 +175,16 @@ def test_a_sum_written_as_n_dollars_is_answered_not_refused(tmp_path, embedder):
     answer = assistant.ask("How much is the harbor congestion fee (per TEU)?")
     assert not answer.refused and "42 dollars per TEU" in answer.answer
     assert answer.citations[0].source == "harbor_memo.md"
+
+
+@pytest.mark.integration
+def test_a_question_about_two_orders_quotes_both(trained_assistant):
+    """Issue 17 item 4: a question that asks one thing of each of two orders is answered from each (the rules and
+    the reader's single ranking quoted the better-matching order twice)."""
+    answer = trained_assistant.ask("How long does the Attorney General have to review the FCPA guidelines under the "
+                                   "February 10 order, and how quickly must agencies assess their Perkins Coie "
+                                   "contracts under the March 6 order?")
+    assert not answer.refused, answer.answer
+    assert {c.source for c in answer.citations} >= {"eo2025/02-February/2025-02-10-executive-order-14209.md",
+                                                    "eo2025/03-March/2025-03-06-executive-order-14230.md"}
+    assert "180 days" in answer.answer and "30 days" in answer.answer, answer.answer
