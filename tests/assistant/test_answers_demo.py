@@ -195,8 +195,8 @@ COUNCIL = "eo2025/01-January/2025-01-24-executive-order-14180.md"
 INSTITUTE = "eo2025/02-February/2025-02-10-executive-order-14207.md"
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness: a question about two orders is answered from one (two-document "
-                                        "keyword accuracy 0.10 on the test split); here retrieval finds only the "
+@pytest.mark.xfail(strict=True, reason="known weakness: a question that names neither of its two orders (no number, "
+                                        "date or year) is read as a question about one, and retrieval finds only the "
                                         "council's order")
 def test_a_two_part_question_is_answered_from_both_orders(demo_assistant):
     answer = demo_assistant.ask(FEMA_AND_INSTITUTE)

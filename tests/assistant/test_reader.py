@@ -102,7 +102,9 @@ def test_int8_cross_encoder_scores_match_full_precision():
     got = np.array([model.logits(r["question"], [r["sentence"]])[0] for r in reference])
     expected = np.array([r["fp32_logit"] for r in reference])
     assert np.corrcoef(got, expected)[0, 1] > 0.99
-    assert np.abs(got - expected).max() < 0.5
+    # measured here (AVX-512): 0.45 at a spread (standard deviation) of 2.1; int8 kernels differ between CPUs
+    assert np.abs(got - expected).max() < 0.35 * expected.std()
+    assert np.abs(got - expected).mean() < 0.1 * expected.std()
     assert ((got > 0) == (expected > 0)).mean() >= 0.95, "the same answers pass the even-odds line"
 
 
