@@ -38,6 +38,10 @@ SEED = 20261206
 TRUMP_2025 = "Presidential_Executive_Orders/donald-trump/2025/"
 MAX_FALSE_REFUSALS = 0.05
 MAX_SHORTLIST = 6
+# the answers counted here are the chosen sentences alone; live, a window's opening and the note on later changes
+# add 10-14 words at the median (44 here and 56 live, 48 and 62 with a 90-word budget; twelfth session): 48
+# here keeps the live median within 60 at the budgets tried
+MAX_MEDIAN_WORDS = 48
 
 
 @dataclass
@@ -222,19 +226,21 @@ def _short(fig: dict) -> str:
 
 def tune(data, orders, probabilities) -> dict:
     """The refusal threshold (at most MAX_FALSE_REFUSALS of answerable validation questions refused), then the
-    selection ratios and word budget that give the best keyword accuracy plus evidence recall."""
+    selection ratios and word budget that give the best keyword accuracy plus evidence recall with answers of at
+    most MAX_MEDIAN_WORDS at the median."""
     tops = sorted(float(p.max()) for r, p in zip(data, probabilities) if r.answerable and len(p))
     missing = sum(1 for r, p in zip(data, probabilities) if r.answerable and not len(p))
     allowed = int(MAX_FALSE_REFUSALS * (len(tops) + missing)) - missing
     threshold = tops[allowed - 1] if allowed > 0 else 0.0
     meta = {"refusal_threshold": threshold, "max_sentences": 3}
     best = None
-    for same in (0.5, 0.7, 0.85, 1.01):
-        for other in (0.3, 0.5, 0.7, 1.01):
+    # the low ratios are for a cross-encoder whose probabilities peak at one sentence (the listwise one)
+    for same in (0.1, 0.2, 0.3, 0.5, 0.7, 0.85, 1.01):
+        for other in (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.01):
             for max_words in (45, 60, 75):
                 trial = {**meta, "same_document_ratio": same, "other_document_ratio": other, "max_words": max_words}
                 fig = figures(data, orders, probabilities, trial)
-                if fig["median_words"] > 60:
+                if fig["median_words"] > MAX_MEDIAN_WORDS:
                     continue
                 score = fig["keyword_accuracy"] + fig["evidence_recall"]
                 if best is None or score > best[0]:
