@@ -35,17 +35,23 @@ BATCH = 16
 GROUP = 8  # listwise: a gold sentence and seven wrong ones read together
 
 
-def pairs(split: str, screen, hard_negatives: int = HARD_NEGATIVES) -> list[tuple[str, str, float]]:
-    rows = load_cache(split)
-    rng = random.Random(SEED)
-    out = []
-    for r in rows:
+def ranked_candidates(split: str, screen):
+    """Per question of a split that has candidates: the cached row and the indices of its gold candidates and of
+    its wrong ones, the latter in the screen's order (hard negatives first)."""
+    for r in load_cache(split):
         if not len(r.labels):
             continue
-        question = r.question_reading
         order = np.argsort(-screen.predict(r.cheap))
-        positives = [i for i in np.where(r.labels > 0)[0]]
-        negatives = [i for i in order if not r.labels[i]][: hard_negatives if positives else 3]
+        positives = [int(i) for i in np.where(r.labels > 0)[0]]
+        yield r, positives, [int(i) for i in order if not r.labels[i]]
+
+
+def pairs(split: str, screen, hard_negatives: int = HARD_NEGATIVES) -> list[tuple[str, str, float]]:
+    rng = random.Random(SEED)
+    out = []
+    for r, positives, wrong in ranked_candidates(split, screen):
+        question = r.question_reading
+        negatives = wrong[: hard_negatives if positives else 3]
         others = [i for i in range(len(r.labels)) if not r.labels[i] and i not in negatives]
         negatives += rng.sample(others, min(RANDOM_NEGATIVES, len(others)))
         out += [(question, r.readings[i], 1.0) for i in positives] + [(question, r.readings[i], 0.0) for i in negatives]
@@ -57,15 +63,9 @@ def groups(split: str, screen, hard_negatives: int = HARD_NEGATIVES, size: int =
     """For the listwise loss: per train question, one group per gold sentence (at most two): the gold sentence
     first, then the screen's best wrong candidates and a random one, `size` in all; an unanswerable question gives
     one group of wrong candidates only (it counts in the pointwise part of the loss alone)."""
-    rows = load_cache(split)
     rng = random.Random(SEED)
     out = []
-    for r in rows:
-        if not len(r.labels):
-            continue
-        order = np.argsort(-screen.predict(r.cheap))
-        positives = [int(i) for i in np.where(r.labels > 0)[0]]
-        wrong = [int(i) for i in order if not r.labels[i]]
+    for r, positives, wrong in ranked_candidates(split, screen):
         negatives = wrong[:hard_negatives]
         rest = wrong[hard_negatives:]
         negatives += rng.sample(rest, min(size - 1 - len(negatives), len(rest)))
