@@ -76,8 +76,10 @@ class QuestionAnalysis:
 FOLLOW_UP_MODEL = Path(__file__).resolve().parent / "reader_model" / "follow_up.json"
 FOLLOW_UP_FEATURES = ["bias", "opens_like_a_continuation", "refers_back", "terms", "at_most_four_terms",
                       "share_of_terms_in_last_exchange", "names_an_order_or_date", "capitalised_words", "words"]
+_YEAR = r"\b(?:1[89]\d\d|20\d\d)\b"
+_MONTH_DAY = r"\b(?:" + MONTHS + r")\s+\d{1,2}\b"
 _NAMES_A_DOCUMENT = re.compile(r"\b(EO|E\.O\.|Executive Order|Proclamation|Memorandum)\s*(No\.\s*)?\d{3,5}\b"
-                               r"|\b(1[89]\d\d|20\d\d)\b|\b(" + MONTHS + r")\s+\d{1,2}\b", re.IGNORECASE)
+                               rf"|{_YEAR}|{_MONTH_DAY}", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")
 
 
@@ -95,17 +97,17 @@ def follow_up_features(question: str, history: Sequence[Turn]) -> list[float]:
 
 TWO_DOCUMENTS_MODEL = Path(__file__).resolve().parent / "reader_model" / "two_documents.json"
 TWO_DOCUMENTS_FEATURES = ["bias", "years", "order_numbers", "month_days", "document_words", "words"]
-_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+_YEARS = re.compile(_YEAR)
 _ORDER_NUMBER = re.compile(r"\b\d{4,5}\b")
-_MONTH_DAY = re.compile(r"\b(?:" + MONTHS + r")\s+\d{1,2}\b")
+_MONTH_DAYS = re.compile(_MONTH_DAY)
 _DOCUMENT_WORD = re.compile(r"\b(?:orders?|proclamations?|memorand(?:um|a))\b", re.IGNORECASE)
 
 
 def two_documents_features(question: str) -> list[float]:
     """What tells a question about two documents from one about one, in TWO_DOCUMENTS_FEATURES order: how many
     different years, order numbers and dates it names, how often it speaks of orders, and its length."""
-    return [1.0, float(len(set(_YEAR.findall(question)))), float(len(set(_ORDER_NUMBER.findall(question)))),
-            float(len(set(_MONTH_DAY.findall(question)))), float(len(_DOCUMENT_WORD.findall(question))),
+    return [1.0, float(len(set(_YEARS.findall(question)))), float(len(set(_ORDER_NUMBER.findall(question)))),
+            float(len(set(_MONTH_DAYS.findall(question)))), float(len(_DOCUMENT_WORD.findall(question))),
             len(question.split()) / 20]
 
 
