@@ -349,10 +349,14 @@ class Assistant:
         whole keeps 4 validation questions from false refusals: 0.064 -> 0.053), and the sentences of later
         documents that changed those (so "what applied after ..." can be answered from the amendment: time
         validation keyword accuracy 0.500 -> 0.528, no change on the reader's validation). For a question about two
-        documents the best two are read whole (two-document validation keyword accuracy 0.179 -> 0.214)."""
+        documents the best two are read whole (two-document validation keyword accuracy 0.179 -> 0.214), unless
+        reading whole is off (`expand_documents` 0)."""
+        from assistant.reader import TWO_DOCUMENTS
         from vectorstore.retrieval import read_whole
 
-        whole = self.settings.expand_documents + int(about_two_documents)
+        whole = self.settings.expand_documents
+        if about_two_documents and whole:
+            whole = max(whole, TWO_DOCUMENTS)
         passages = list(top) + self.retriever.neighbours(top, result.chunks, whole, result.named_sources)
         places = [(change.acting_source, change.start)
                   for source in read_whole(top, whole, result.named_sources)

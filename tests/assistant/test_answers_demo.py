@@ -129,6 +129,22 @@ def test_the_answerer_reads_the_best_document_whole(demo_assistant):
     assert demo_assistant.retriever.neighbours(top, result.chunks, 0) == []
 
 
+def test_a_question_about_two_documents_reads_two_whole_unless_reading_whole_is_off(demo_assistant_with):
+    from vectorstore.retrieval import distinct_sources
+
+    question = demo_assistant_with().analyze("How long does the February 10 order give the Attorney General, and how "
+                                              "long does the March 6 order give agencies?")
+    assert question.about_two_documents and not question.named.instruments
+    reading_whole = demo_assistant_with()
+    result = reading_whole.retrieve(question)
+    top = result.chunks[:6]
+    read = {p.chunk_id for p in reading_whole.passages_to_read(result, top, about_two_documents=True)}
+    for source in distinct_sources(top)[:2]:
+        assert {row.chunk_id for row in reading_whole.catalog.chunks_of_sources([source])} <= read, source
+    off = demo_assistant_with(expand_documents=0)
+    assert off.passages_to_read(result, top, about_two_documents=True) == top
+
+
 def test_a_question_that_names_a_date_finds_the_order_of_that_date(demo_assistant):
     """Twenty-six demo orders are dated January 20, 2025; the border order among them is not found without its date."""
     catalog = demo_assistant.catalog
