@@ -12,7 +12,7 @@ RELATIONS = {"amends", "revokes", "supersedes", "suspends", "extends", "implemen
 KINDS = {"executive_order", "proclamation", "memorandum", "other"}
 
 def main(batch: Path) -> int:
-    problems, kinds, docs_seen = 0, Counter(), set()
+    problems, kinds = 0, Counter()
     covered = set()
     for n, line in enumerate((batch / "relations.jsonl").read_text().splitlines(), 1):
         if not line.strip():

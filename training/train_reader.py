@@ -103,7 +103,8 @@ def collect(store: Path, splits: list[str]) -> None:
         for n, q in enumerate(questions, 1):
             asked = assistant.analyze(q["question"], q.get("history") or [])
             result = assistant.retrieve(asked)
-            passages = assistant.passages_to_read(result, result.chunks[: assistant.settings.top_k], asked.about_two_documents)
+            passages = assistant.passages_to_read(result, result.chunks[: assistant.settings.top_k],
+                                                  asked.about_two_documents)
             candidates = assistant.candidate_finder.candidates(passages)
             cheap = features(asked, candidates, assistant.lexical.idf, assistant.lexical.is_boilerplate,
                              assistant.reader.document_length)
