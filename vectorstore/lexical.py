@@ -6,13 +6,16 @@ stay whole tokens here, so they find their documents even when embeddings blur t
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import json
 import logging
 import re
 import shutil
+import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from collections import defaultdict
@@ -103,7 +106,12 @@ class Bm25Scores:
 
 
 class LexicalIndex:
-    """bm25s index persisted under `directory`, rebuilt when the catalog generation moves on."""
+    """bm25s index persisted under `directory`, rebuilt when the catalog generation moves on.
+
+    Several processes may share a store (the chat UI asking while the CLI ingests), so the saved index is swapped
+    under an OS lock beside it: a build writes a private temporary directory and swaps it in holding the lock
+    exclusively, and a load reads holding it shared.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
@@ -113,6 +121,13 @@ class LexicalIndex:
         self._generation = -1
         self.boilerplate: set[str] = set()
         self._lock = threading.Lock()
+
+    @contextmanager
+    def _file_lock(self, exclusive: bool):
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.directory.with_name(self.directory.name + ".lock"), "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield  # closing the file releases the lock
 
     def build(self, rows: Iterable[tuple[str, str, str, str]], generation: int) -> None:
         """Index (chunk_id, source, title, text) rows and save them."""
@@ -137,15 +152,19 @@ class LexicalIndex:
         retriever = bm25s.BM25(k1=1.2, b=0.75)
         if corpus:
             retriever.index(corpus, show_progress=False)
-        tmp = self.directory.with_name(self.directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if corpus:
-            retriever.save(str(tmp / "bm25"))
-        (tmp / "ids.json").write_text(json.dumps({"generation": generation, "ids": ids, "sources": sources, "boilerplate": boilerplate}))
-        shutil.rmtree(self.directory, ignore_errors=True)
-        tmp.rename(self.directory)
-        self.load()
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=self.directory.name + ".", suffix=".tmp", dir=self.directory.parent))
+        try:
+            if corpus:
+                retriever.save(str(tmp / "bm25"))
+            (tmp / "ids.json").write_text(json.dumps({"generation": generation, "ids": ids, "sources": sources,
+                                                      "boilerplate": boilerplate}))
+            with self._file_lock(exclusive=True):
+                shutil.rmtree(self.directory, ignore_errors=True)
+                tmp.rename(self.directory)
+                self._load()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def stored_generation(self) -> int:
         meta = self.directory / "ids.json"
@@ -159,6 +178,10 @@ class LexicalIndex:
 
     def load(self) -> bool:
         """Load the saved index; False when there is none."""
+        with self._file_lock(exclusive=False):
+            return self._load()
+
+    def _load(self) -> bool:
         meta_path = self.directory / "ids.json"
         if not meta_path.is_file():
             return False
@@ -173,8 +196,9 @@ class LexicalIndex:
         with self._lock:
             if self._generation == generation:
                 return
-            if self.stored_generation() == generation and self.load():
-                return
+            with self._file_lock(exclusive=False):
+                if self.stored_generation() == generation and self._load():
+                    return
             log.info("rebuilding the lexical index")
             self.build(rows_factory(), generation)
 

@@ -61,3 +61,33 @@ def test_numpy_scores_match_bm25s(tmp_path):
         assert np.allclose(index._scores.get_scores(tokens), expected, atol=1e-5)
         hits = index.search(query, 5)
         assert [hit.chunk_id for hit in hits] == [rows[i][0] for i in np.argsort(-expected, kind="stable")[:5]]
+
+
+def test_processes_sharing_a_store_never_see_a_half_swapped_index(tmp_path):
+    """Writers and readers of one saved index (as the CLI ingesting while the chat UI asks) each build or load
+    without error, and every load finds a whole index of the generation it names."""
+    import threading
+
+    def rows(generation):
+        return [(f"g{generation}-c{i}", f"{i}.md", f"Order {i}", f"Order {i} of generation {generation} sets duty {i}.")
+                for i in range(40 + generation)]
+
+    errors: list[BaseException] = []
+
+    def worker(offset):
+        index = LexicalIndex(tmp_path / "lex")  # one instance per worker, as in separate processes
+        try:
+            for step in range(12):
+                generation = (step + offset) % 4
+                index.ensure_current(generation, lambda: rows(generation))
+                found = int(index.search("duty", 1)[0].chunk_id.split("-")[0][1:])
+                assert found == generation and index.size == 40 + generation
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(offset,)) for offset in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
