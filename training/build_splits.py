@@ -1,7 +1,7 @@
 """Gather the writers' batches into one question file per split, checking that documents do not cross splits.
 
 Usage:  python training/build_splits.py BATCHES_DIR
-Reads BATCHES_DIR/<batch>/questions.jsonl (and docs/) of the reader's batches (t1-t17, v1-v2, x1-x2), checks each
+Reads BATCHES_DIR/<batch>/questions.jsonl (and docs/) of the reader's batches (t1-t25, v1-v2, x1-x2), checks each
 batch with check_questions.py, and writes training/data/{train,validation,test}.jsonl plus the counts in
 training/data/counts.json. A question whose evidence (or near-miss document) lies in another split's documents is
 dropped and reported.

@@ -6,9 +6,11 @@ Jimmy Carter and Richard Nixon are in no split: they are kept for an outside che
 
 Usage:  python training/select_documents.py CORPUS_DIR NEWS_ARTICLE OUT_DIR
         python training/select_documents.py CORPUS_DIR NEWS_ARTICLE OUT_DIR --more-train t5 t6 ...
+        python training/select_documents.py CORPUS_DIR NEWS_ARTICLE OUT_DIR --more-train t18 ... --within READER_CORPUS
 Writes OUT_DIR/<batch>/docs/<source> (copies for the writers) and training/data/documents.json
 (source -> split and batch). Fixed seed: the same corpus gives the same choice. `--more-train` adds train batches
-of documents no split holds yet, leaving every earlier assignment as it is.
+of documents no split holds yet, leaving every earlier assignment as it is; `--within` draws them only from the
+orders already in the reader's corpus (its distractors), so the measuring store stays the same.
 """
 from __future__ import annotations
 
@@ -50,7 +52,7 @@ def own_number(source: str) -> str | None:
     return match.group(1) if match else None
 
 
-def more_train(corpus: Path, out: Path, batches: list[str]) -> None:
+def more_train(corpus: Path, out: Path, batches: list[str], within: Path | None = None) -> None:
     """Train batches of orders that no split holds yet: a wider train set, the other splits untouched."""
     data = REPO / "training" / "data" / "documents.json"
     assignment = json.loads(data.read_text())
@@ -59,6 +61,8 @@ def more_train(corpus: Path, out: Path, batches: list[str]) -> None:
     for path in sorted((corpus / "Presidential_Executive_Orders").rglob("*.md")):
         source = str(path.relative_to(corpus))
         if source in assignment or any(h in source for h in HELD_OUT_PRESIDENTS):
+            continue
+        if within is not None and not (within / source).is_file():
             continue
         if MIN_CHARS <= path.stat().st_size <= MAX_CHARS:
             pool[source.split("/")[1]].append(source)
@@ -165,6 +169,10 @@ def main(corpus: Path, news: Path, out: Path) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 5 and sys.argv[4] == "--more-train":
-        more_train(Path(sys.argv[1]), Path(sys.argv[3]), sys.argv[5:])
+        names, within = sys.argv[5:], None
+        if "--within" in names:
+            at = names.index("--within")
+            names, within = names[:at] + names[at + 2:], Path(names[at + 1])
+        more_train(Path(sys.argv[1]), Path(sys.argv[3]), names, within)
     else:
         main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
