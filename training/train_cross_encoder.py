@@ -77,7 +77,7 @@ def groups(split: str, screen, hard_negatives: int = HARD_NEGATIVES, size: int =
     return out
 
 
-def main(epochs: int, hard_negatives: int, model_dir: Path, loss: str = "pointwise") -> None:
+def main(epochs: int, hard_negatives: int | None, model_dir: Path, loss: str = "pointwise") -> None:
     import lightgbm
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -86,10 +86,10 @@ def main(epochs: int, hard_negatives: int, model_dir: Path, loss: str = "pointwi
     torch.set_num_threads(2)
     screen = lightgbm.Booster(model_file=str(MODEL_DIR / "screen.txt"))
     if loss == "listwise":
-        batches = groups("train", screen, GROUP - 2)
+        batches = groups("train", screen, GROUP - 2 if hard_negatives is None else hard_negatives)
         print(f"train groups: {len(batches)} of at most {GROUP}, with a gold sentence {sum(g[0][2] > 0 for g in batches)}")
     else:
-        train = pairs("train", screen, hard_negatives)
+        train = pairs("train", screen, HARD_NEGATIVES if hard_negatives is None else hard_negatives)
         print(f"train pairs: {len(train)}, positive {sum(p[2] for p in train):.0f}")
         batches = [train[offset: offset + BATCH] for offset in range(0, len(train), BATCH)]
     base = str(bundled_model_path())
@@ -182,8 +182,9 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--hard-negatives", type=int, default=HARD_NEGATIVES,
-                        help="the screen's best wrong candidates kept per question")
+    parser.add_argument("--hard-negatives", type=int,
+                        help=f"the screen's best wrong candidates kept per question (default {HARD_NEGATIVES}; "
+                             f"listwise {GROUP - 2}, with one at random filling a group of {GROUP})")
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR, help="where the ONNX model goes")
     parser.add_argument("--loss", choices=["pointwise", "listwise"], default="pointwise",
                         help="pointwise: each pair alone (binary cross-entropy); listwise: also the gold sentence "
