@@ -3,6 +3,7 @@ both take. No language model: a follow-up is folded together with the last excha
 
 from __future__ import annotations
 
+import calendar
 import functools
 import json
 import re
@@ -54,6 +55,7 @@ class QuestionAnalysis:
     named: NamedDocuments = NamedDocuments()
     asks: frozenset[str] = frozenset()
     about_two_documents: bool = False  # the answer needs two documents: the reader quotes the best of each
+    as_of: str | None = None  # the ISO date the question asks about ("in force in March 1949"), see `as_of_date`
 
     @property
     def reading(self) -> str:
@@ -140,6 +142,25 @@ def is_about_two_documents(question: str) -> bool:
     return bool(probability >= threshold)
 
 
+# a date the question asks about ("in force in March 1949", "entered on May 2, 2025"), not one that names an order
+# ("the order of April 2, 2025", "signed on January 20, 2025")
+_AS_OF = re.compile(rf"(?<!signed )(?<!issued )(?<!dated )(?<!published )\b(?:on|in|as\s+of)\s+(?:early\s+|late\s+|mid-)?"
+                    rf"(?P<month>{MONTHS})\s+(?:(?P<day>\d{{1,2}}),\s+)?(?P<year>(?:1[89]|20)\d\d)\b", re.IGNORECASE)
+
+
+def as_of_date(question: str) -> str | None:
+    """The ISO date a question asks about the state of things on, the latest it names ("In February 1954, which
+    subdivisions ..." -> the end of that month), or None."""
+    dates = []
+    for match in _AS_OF.finditer(question):
+        month = MONTHS.lower().split("|").index(match.group("month").lower()) + 1
+        year = int(match.group("year"))
+        day = int(match.group("day")) if match.group("day") else calendar.monthrange(year, month)[1]
+        if 1 <= day <= calendar.monthrange(year, month)[1]:
+            dates.append(f"{year:04d}-{month:02d}-{day:02d}")
+    return max(dates) if dates else None
+
+
 def analyze(question: str, history: Sequence[Turn | dict] = ()) -> QuestionAnalysis:
     """The analysis of a question asked after `history` (turns, or their dicts). A follow-up is searched with
     the last exchange added; a new topic goes through unchanged."""
@@ -151,10 +172,11 @@ def analyze(question: str, history: Sequence[Turn | dict] = ()) -> QuestionAnaly
     two = is_about_two_documents(question)
     if not is_follow_up(question, turns):
         return QuestionAnalysis(question, turns, question, question, named=NamedDocuments.in_text(question), asks=asks,
-                                about_two_documents=two)
+                                about_two_documents=two, as_of=as_of_date(question))
     last_user = next((t.content for t in reversed(turns) if t.role == "user"), "")
     last_answer = next((t.content for t in reversed(turns) if t.role == "assistant"), "")
     context = f"{last_user} {_MARKERS.sub('', last_answer)[:_MAX_CONTEXT_CHARS]}".strip()
     dense_query = f"{question} {context}"[:2000]
     return QuestionAnalysis(question, turns, dense_query, f"{question} {question} {context}",
-                            frozenset(tokenize(context)), True, last_user, NamedDocuments.in_text(dense_query), asks, two)
+                            frozenset(tokenize(context)), True, last_user, NamedDocuments.in_text(dense_query), asks, two,
+                            as_of_date(question) or as_of_date(last_user))

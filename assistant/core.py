@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from assistant.answers import Answer, Turn
 from assistant.extractive import refusal
-from assistant.history import DocumentHistory
+from assistant.history import DocumentHistory, in_force
 from assistant.analysis import QuestionAnalysis, analyze
 from assistant.settings import TOP_K_MAX, Settings
 from ingest.catalog import Catalog, DocumentInfo
@@ -291,7 +291,8 @@ class Assistant:
             return
 
         def extractive() -> Answer:
-            return self.reader.answer(analysis, self.passages_to_read(result, top, analysis.about_two_documents))
+            return self.reader.answer(analysis, self.passages_to_read(result, top, analysis.about_two_documents,
+                                                                      analysis.as_of))
 
         if self._use_llm(mode):
             answer = None
@@ -301,9 +302,9 @@ class Assistant:
                     answer = event
                 else:
                     yield event
-            answer = self.history.annotate(answer)
+            answer = self.history.annotate(answer, analysis.as_of)
         else:
-            answer = self.history.annotate(extractive())
+            answer = self.history.annotate(extractive(), analysis.as_of)
             yield from _pieces(answer.answer)
         answer.retrieved = result.chunks
         answer.standalone_question = analysis.standalone_question
@@ -344,23 +345,37 @@ class Assistant:
         yield answer
 
     def passages_to_read(self, result: RetrievalResult, top: Sequence[RetrievedChunk],
-                         about_two_documents: bool = False) -> list[RetrievedChunk]:
+                         about_two_documents: bool = False, as_of: str | None = None) -> list[RetrievedChunk]:
         """What the reader reads: the retrieved passages, the rest of the best documents (reading the best one
         whole keeps 4 validation questions from false refusals: 0.064 -> 0.053), and the sentences of later
         documents that changed those (so "what applied after ..." can be answered from the amendment: time
         validation keyword accuracy 0.500 -> 0.528, no change on the reader's validation). For a question about two
         documents the best two are read whole (two-document validation keyword accuracy 0.179 -> 0.214), unless
-        reading whole is off (`expand_documents` 0)."""
+        reading whole is off (`expand_documents` 0).
+
+        A question about the state of things on a date (`as_of`) reads the documents in force then: none issued
+        later (while any passage is left), and only the changes made by that date."""
         from assistant.reader import TWO_DOCUMENTS
         from vectorstore.retrieval import read_whole
 
+        dates: dict[str, str | None] = {}
+
+        def issued_by_then(chunk: RetrievedChunk) -> bool:
+            if chunk.source not in dates:
+                dates[chunk.source] = self.catalog.title_date(chunk.source)[1]
+            return not dates[chunk.source] or dates[chunk.source] <= as_of
+
+        if as_of:
+            top = [c for c in top if issued_by_then(c)] or list(top)
         whole = self.settings.expand_documents
         if about_two_documents and whole:
             whole = max(whole, TWO_DOCUMENTS)
         passages = list(top) + self.retriever.neighbours(top, result.chunks, whole, result.named_sources)
+        if as_of:
+            passages = [c for c in passages if issued_by_then(c)] or passages
         places = [(change.acting_source, change.start)
                   for source in read_whole(top, whole, result.named_sources)
-                  for change in self.history.later_changes(source)[:LATER_CHANGES_READ]]
+                  for change in [c for c in self.history.later_changes(source) if in_force(c, as_of)][:LATER_CHANGES_READ]]
         return passages + self.retriever.chunks_holding(places, {p.chunk_id for p in passages})
 
     @cached_property

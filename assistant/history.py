@@ -28,6 +28,12 @@ ACTING_NOTES_PER_ANSWER = 1  # "[2] is from Executive Order 10983 of December 30
 _TITLE_MATCH = 0.6  # share of the words of the title the text gives that the order's own title must hold
 
 
+def in_force(change: "Change", as_of: str | None) -> bool:
+    """Whether a change had been made and had taken effect by a date (a change made later with effect from an
+    earlier day had not: on that date the text still read otherwise); every change has, without a date."""
+    return not as_of or max(change.effective or "", change.acting_date or "") <= as_of
+
+
 def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]{3,}", text.lower())}
 
@@ -165,14 +171,15 @@ class DocumentHistory:
                 self._later[source] = later
         return later
 
-    def annotate(self, answer: Answer) -> Answer:
+    def annotate(self, answer: Answer, as_of: str | None = None) -> Answer:
         """Tell after the answer how the documents it quotes stand in the chain.
 
         Which document a quoted change is made by ("Changes: [2] is from Executive Order 10983 of December 30, 1961,
         which revokes Executive Order 10025"), and the newest later change of the documents it quotes, cited to the
         later document's own sentence, quoted as any other evidence ("the order of [1] was later amended by Executive
         Order 12645 of July 12, 1988 [2]: “…”"). Every citation lists its document's later changes in
-        `later_changes`."""
+        `later_changes`. For a question about a date (`as_of`) the change told is the newest made by then, when
+        there is one: the provision in force on that date."""
         if answer.refused or not answer.citations:
             return answer
         by_source: dict[str, list[Citation]] = {}
@@ -192,7 +199,7 @@ class DocumentHistory:
             for citation in citations:
                 citation.later_changes = [c.to_json() for c in changes[:LATER_CHANGES_LISTED]]
             if changes and told < LATER_CHANGES_TOLD:
-                newest = changes[0]
+                newest = next((c for c in changes if in_force(c, as_of)), changes[0])
                 n = self._cite(answer, newest)
                 cited = "".join(f"[{c.n}]" for c in citations)
                 notes.append(f"the order of {cited} was later {PAST_TENSE[newest.relation].lower()} by "

@@ -18,7 +18,7 @@ from ingest.dates import parse_date
 from ingest.records import Document
 from ingest.text import split_sentences
 
-RELATIONS_VERSION = "2"  # bump when extraction changes: stores find their relations again on the next ingest
+RELATIONS_VERSION = "4"  # bump when extraction changes: stores find their relations again on the next ingest
 RELATIONS = ("amends", "revokes", "supersedes", "suspends", "extends", "implements", "continues", "modifies")
 # how a later document's change reads in an answer: "Revoked by Executive Order 14151 of January 20, 2025"
 PAST_TENSE = {"amends": "Amended", "revokes": "Revoked", "supersedes": "Superseded", "suspends": "Suspended",
@@ -30,7 +30,7 @@ _KINDS = {"executive order": "executive_order", "executive orders": "executive_o
           "proclamation": "proclamation", "proclamations": "proclamation"}
 # "Nos. 10590 (January 18, 1955), 10722 of August 5, 1957 (22 F.R. 8135), and 10925": each number with its date or
 # citation (parentheses are blanked by then)
-_ITEM_TAIL = rf"(?:,?\s+(?:of|dated)\s+{_DATE})?(?:\s*\(\s*\))?"
+_ITEM_TAIL = rf"(?:,?\s+(?:of|dated)\s+{_DATE})?(?:\s*\(\s*\))?(?:,\s+as\s+amended(?=,))?"
 _NUMBER_LIST = (rf"\d{{3,5}}{_ITEM_TAIL}(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:Nos?\.?\s*)?\d{{3,5}}(?![\d.])"
                 rf"{_ITEM_TAIL})*")
 _NUMBER_DATE = re.compile(rf"(\d{{3,5}})(?:,?\s+(?:of|dated)\s+({_DATE}))?")
@@ -52,7 +52,7 @@ _CITING = re.compile(
     r"|\bpursuant\s+to|\bunder|\bin\s+accordance\s+with|\bconsistent\s+with|\bestablished\s+(?:by|in|under|pursuant\s+to)"
     r"|\bcreated\s+(?:by|under)|\bdescribed\s+in|\bset\s+forth\s+in|\bspecified\s+in|\breferred\s+to\s+in|\bprovided\s+(?:for\s+)?in"
     r"|\bdeclared\s+in|\bissued\s+(?:under|pursuant\s+to)|\bdefined\s+in|\bidentified\s+in|\blisted\s+in|\bimposed\s+(?:by|in|under)"
-    r"|\bdesignated\s+(?:by|in|under)|\bauthority\s+of|\bin\s+response\s+to|\bwhich\s+(?:amended|modified|revoked|superseded)"
+    r"|\bdesignated\s+(?:by|in|under)|\bauthority\s+of|\bin\s+response\s+to|\baddressed\s+(?:with\s+additional\s+measures\s+)?in|\bwhich\s+(?:amended|modified|revoked|superseded)"
     r"|\b(?:amended|modified|revoked|rescinded|superseded|suspended|extended|continued|replaced|affected|described)"
     r",?(?:\s+(?:for|in|until|through|as)?\s*[\w-]+){0,3}?\s+by|\bsee|\bdescribed\s+in"
     r"|\b(?:amending|modifying|revoking|rescinding|superseding|suspending|extending|continuing|implementing)(?:\s+and\s+\w+ing)?)"
@@ -61,19 +61,25 @@ _CITING = re.compile(
 )
 # "In Executive Order 14257 of April 2, 2025, I declared ...": the opening of a sentence that recalls an order
 _RECALLING = re.compile(r"(?:^|[.;:]\s+|\(\w{1,4}\)\s+|\n\s*)(?:In|Through|By|With)\s+(?:the\s+)?$")
-_BE = r"(?:is|are|be|been\s+and\s+(?:is|are))\s+(?:hereby\s+)?(?:further\s+)?"
+_BE = r"(?:is|are|be|been\s+and\s+(?:is|are))\s+(?:(?:hereby|also|likewise|each)\s+)*(?:further\s+)?"
 _ACTIVE = r"\b(?:this\s+order|hereby)\s+(?:hereby\s+)?"  # "This order revokes Executive Order No. 10025 ..."
+# "increase the ad valorem rate of duty set forth in section 2(c)(i) of Executive Order 14256": the order is modified
+_RATE_CHANGE = (r"\b(?:increase|decrease|raise|reduce|lower|modify|change)[sd]?\s+the\s+(?:[\w-]+\s+){0,3}?(?:rates?|amounts?)\s+"
+                r"(?:of\s+duty\s+)?(?:set\s+forth|provided|specified|imposed)\s+(?:in|by)\s+(?:(?:the\s+)?(?:sections?|subsections?)\s+[\w().]+\s+of\s+)?")
 _VERBS: dict[str, re.Pattern[str]] = {
     "revokes": re.compile(rf"\b{_BE}(?:revoked|rescinded|terminated)\b|{_ACTIVE}(?:revokes|rescinds)\b|\bhereby\s+(?:revoke|rescind)\b|\b(?:revocations?|rescissions?)\s+of\b"
                           r"|\bshall\s+(?:be\s+)?(?:revoked|rescinded)\b", re.I),
     "supersedes": re.compile(rf"\bsupersedes\b|\b(?:revoked|rescinded)\s+and\s+superseded\b|\b{_BE}superseded\b|\bshall\s+(?:be\s+)?supersede[d]?\b|\bhereby\s+supersede\b", re.I),
     "amends": re.compile(rf"\b{_BE}(?:amended|revised)\b|{_ACTIVE}amends\b|\bhereby\s+(?:further\s+)?amend\b|\bamendments?\s+(?:to|of)\s+(?=(?:section|sec\.|executive|proclamation))"
-                         r"|\bshall\s+be\s+(?:further\s+)?amended\b", re.I),
+                         r"|\bshall\s+be\s+(?:further\s+)?amended\b"
+                         # "amendments to the Manual for Courts-Martial ... prescribed by Executive Order 12473"
+                         r"|\bamendments?\s+(?:to|of)\s+the\s+[^.;:]{0,120}?\bprescribed\s+by\s+(?=Executive\s+Orders?|E\.\s?O\.)", re.I),
     "modifies": re.compile(rf"\b{_BE}modified\b|{_ACTIVE}modifies\b|\bhereby\s+(?:further\s+)?modify\b|\bmodifications?\s+(?:to|of)\s+(?=(?:section|sec\.|executive|proclamation))"
-                           r"|\bshall\s+be\s+(?:further\s+)?modified\b", re.I),
+                           r"|\bshall\s+be\s+(?:further\s+)?modified\b|\bshall\s+not\s+(?:apply|be\s+applicable)\b"
+                           r"|\bremoved\s+from\s+the\s+applicability\s+of\s+(?=Executive|Proclamation)|" + _RATE_CHANGE + r"(?=Executive|Proclamation)", re.I),
     "suspends": re.compile(rf"\b{_BE}suspended\b|{_ACTIVE}suspends\b|\bhereby\s+suspend\b|\bsuspension\s+of\b|\bshall\s+be\s+suspended\b", re.I),
-    "extends": re.compile(rf"\b{_BE}extended\b|{_ACTIVE}extends\b|\bhereby\s+(?:further\s+)?extend\b|\bshall\s+be\s+(?:further\s+)?extended\b", re.I),
-    "continues": re.compile(rf"\b{_BE}continued\b|\bshall\s+(?:continue|remain)\s+in\s+(?:full\s+)?(?:force|effect)\b|\bhereby\s+continue\b", re.I),
+    "extends": re.compile(rf"\b{_BE}extended\b|\bexpand(?:s|ing)?\s+the\s+scope\s+of\s+the\s+national\s+emergency\b|{_ACTIVE}extends\b|\bhereby\s+(?:further\s+)?extend\b|\bshall\s+be\s+(?:further\s+)?extended\b", re.I),
+    "continues": re.compile(rf"\b{_BE}continued\b|\b(?:shall\s+(?:continue|remain)|remains?|continues?)\s+in\s+(?:full\s+)?(?:force|effect)\b|\bhereby\s+continue\b", re.I),
     "implements": re.compile(r"\b(?:to|hereby|order\s+to)\s+(?:implement|carry\s+out)\s+(?:the\s+provisions\s+of\s+|sections?\s+\S+\s+of\s+)?"
                              r"(?=Executive\s+Order|Proclamation)", re.I),
 }
@@ -153,9 +159,17 @@ def _targets(text: str, start: int, end: int, masked: str, own: tuple[str, str] 
 _LIST_JOIN = re.compile(r"[\s,;]*(?:\(\s*\)|\w?\([\s\w.]*\))?[\s,;]*(?:and|or)?[\s,;]*")
 
 
+# "hereby expand the scope of the national emergency declared in Executive Order 13873": the order is extended;
+# a rate "set forth in" an order, changed: the order is modified (_RATE_CHANGE)
+_EXPANDS = re.compile(r"\bexpand(?:s|ing)?\s+the\s+scope\s+of\s+the\s+national\s+emergency\s+declared\s+in\s+$", re.I)
+_CHANGES_WHAT_IT_SETS = re.compile(_RATE_CHANGE + "$", re.I)
+
+
 def _cites(masked: str, sentence_start: int, at: int) -> bool:
     """Whether the words before a named order make it a citation, not the order acted on."""
     before = max(sentence_start, at - 120)
+    if _EXPANDS.search(masked, before, at) or _CHANGES_WHAT_IT_SETS.search(masked, before, at):
+        return False
     return bool(_CITING.search(masked, before, at) or _RECALLING.search(masked[sentence_start:at]))
 
 
@@ -236,6 +250,50 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return [(start, end) for start, end in joined if not text.startswith("# ", start)]
 
 
+_WHEREAS = re.compile(r"[\s*_]*WHEREAS\b")
+# a title that states the change: "Executive Order 13741: Amending Executive Order 13467 To Establish ..."
+_TITLE_CHANGE = re.compile(
+    rf"^(?:Further\s+)?(?P<verb>Amending|Amendments?\s+(?:to|of)|Revoking|Revocation\s+of|Modifying|Extending|Suspending|Superseding)"
+    rf"\s+(?:Sections?\s+[\w.()-]+\s+(?:and\s+[\w.()-]+\s+)?of\s+)?(?P<kind>Executive\s+Orders?|Proclamations?)\s+(?:Nos?\.?\s*)?"
+    rf"(?P<numbers>{_NUMBER_LIST})", re.I)
+_TITLE_VERBS = {"amend": "amends", "revok": "revokes", "revoc": "revokes", "modif": "modifies", "exten": "extends",
+                "suspe": "suspends", "super": "supersedes"}
+
+
+def _title_relations(document: Document, own: tuple[str, str] | None, effective: str | None) -> list[Relation]:
+    """The changes a document's title says it makes, quoted from the title's line in the text (a body whose
+    extraction lost the sentence that names the order still has its title)."""
+    title = re.sub(r"^\s*(?:Executive\s+Order|Proclamation)\s+(?:No\.\s*)?\d{3,5}\s*[:.—–-]\s*", "", document.title or "", flags=re.I)
+    match = _TITLE_CHANGE.match(title)
+    if not match:
+        return []
+    text = document.text
+    at = [m.start() for m in re.finditer(re.escape(title[:80]), text)]
+    if not at:
+        return []
+    start = next((a for a in at if a > 0 and text.rfind("\n", 0, a) > 0), at[0])
+    end = start + len(title) if text.startswith(title, start) else text.find("\n", start)
+    end = len(text) if end < 0 else end
+    relation = next(name for stem, name in _TITLE_VERBS.items() if match.group("verb").lower().startswith(stem)
+                    or match.group("verb").lower().split()[0].startswith(stem))
+    kind = _KINDS.get(re.sub(r"\s+", " ", match.group("kind").lower()), "executive_order")
+    found = []
+    for number, _ in _NUMBER_DATE.findall(match.group("numbers")):
+        if own != (kind, number):
+            label = f"{'Proclamation' if kind == 'proclamation' else 'Executive Order'} {number}"
+            found.append(Relation(document.source, relation, kind, number, None, label, start,
+                                  min(end, start + _QUOTE_CHARS), effective))
+    return found
+
+
+def _one_typo_apart(a: str, b: str) -> bool:
+    """Two order numbers one digit or one swap of neighbouring digits apart (8304 and 8034, 2462 and 2463)."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+
+
 def extract_relations(document: Document) -> list[Relation]:
     """Every change `document` states it makes to another document, one relation per (target, kind of change)."""
     text = document.text
@@ -249,6 +307,9 @@ def extract_relations(document: Document) -> list[Relation]:
     carried: list[tuple[int, int, str]] = []  # the verb of "The following are revoked:" for the list after it
     gap = 0
     for start, end in _sentences(text):
+        if _WHEREAS.match(text, start):
+            carried = []
+            continue  # a preamble recalls what was done; it acts on nothing
         verbs = sorted(((m.start(), m.end(), name) for name, pattern in _VERBS.items() for m in pattern.finditer(masked, start, end)))
         targets = _targets(text, start, end, masked, own, titles)
         if verbs and not targets:
@@ -280,4 +341,9 @@ def extract_relations(document: Document) -> list[Relation]:
                 quote_start, quote_end = _quote_span(text, start, end, target, verb)
                 relations[key] = Relation(document.source, name, target.kind, target.number, target.date,
                                           target.label, quote_start, quote_end, when)
+    for relation in _title_relations(document, own, document_effective):
+        # a title and a text that name the same change by numbers one typo apart (10739 and 10379): the text's
+        if not any(r.relation == relation.relation and r.target_number and _one_typo_apart(r.target_number, relation.target_number)
+                   for r in relations.values()):
+            relations.setdefault((relation.relation, relation.target_kind, relation.target_number, None), relation)
     return list(relations.values())

@@ -10,12 +10,18 @@ Two folders for writers who never see the code:
 - `time_corpus`: the demo corpus plus pairs of older orders where one names the other beside a change word, so that
   questions about what changed what, and when, can be asked of documents of every era.
 
+- `--more r5 r6 ...`: further samples of 50 older orders each (half state a change, as r3/r4; half drawn at
+  random), none of them in an earlier sample's list or the time questions: a fresh test sample once the earlier
+  test sample has been run (fourteenth session: r2 and r4 became tuning data, r5 and r6 the test sample).
+
 Orders of Jimmy Carter and Richard Nixon are left out (kept for an outside check). Fixed seed.
 
 Usage:  python training/select_relation_documents.py FULL_CORPUS_DIR DEMO_CORPUS_DIR OUT_DIR
+        python training/select_relation_documents.py --more r5 r6 FULL_CORPUS_DIR OUT_DIR
 """
 from __future__ import annotations
 
+import json
 import random
 import re
 import shutil
@@ -46,8 +52,8 @@ def copy(src: Path, dst: Path) -> None:
     shutil.copyfile(src, dst)
 
 
-def main(full: Path, demo: Path, out: Path) -> None:
-    rng = random.Random(SEED)
+def older_orders(full: Path) -> tuple[dict[str, list[Path]], dict[str, Path]]:
+    """The full corpus's orders before 2025 that a writer can read whole, by president, and by their own number."""
     by_president: dict[str, list[Path]] = defaultdict(list)
     by_number: dict[str, Path] = {}
     for path in sorted((full / "Presidential_Executive_Orders").rglob("*.md")):
@@ -58,6 +64,39 @@ def main(full: Path, demo: Path, out: Path) -> None:
         by_president[president].append(path)
         if number := own_number(source):
             by_number.setdefault(number, path)
+    return by_president, by_number
+
+
+def more(full: Path, out: Path, batches: list[str]) -> None:
+    """Further samples of older orders for relation lists, clear of every document an earlier list or the time
+    questions hold."""
+    data = Path(__file__).resolve().parent / "data"
+    taken: set[str] = set()
+    for path in sorted((data / "relations").glob("r*.jsonl")):
+        taken.update(json.loads(line)["source"] for line in path.read_text().splitlines() if line.strip())
+    for path in sorted((data / "time").glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            if line.strip():
+                taken.update(e["doc"] for e in json.loads(line).get("evidence") or [])
+    rng = random.Random(f"{SEED}-{'-'.join(batches)}")
+    by_president, _ = older_orders(full)
+    presidents = sorted(by_president)
+    for batch in batches:
+        picked = 0
+        while picked < DEMO_PER_BATCH + OLDER_PER_BATCH:
+            path = rng.choice(by_president[presidents[rng.randrange(len(presidents))]])
+            source = str(path.relative_to(full))
+            if source in taken or (picked % 2 == 0 and not STRONG_CHANGE.search(path.read_text(errors="replace"))):
+                continue
+            taken.add(source)
+            picked += 1
+            copy(path, out / "relations" / batch / source)
+        print(f"{batch}: {picked} documents")
+
+
+def main(full: Path, demo: Path, out: Path) -> None:
+    rng = random.Random(SEED)
+    by_president, by_number = older_orders(full)
     demo_docs = sorted((demo / "eo2025").rglob("*.md"))
     rng.shuffle(demo_docs)
     presidents = sorted(by_president)
@@ -112,6 +151,9 @@ def main(full: Path, demo: Path, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    if len(sys.argv) >= 5 and sys.argv[1] == "--more":
+        more(Path(sys.argv[-2]), Path(sys.argv[-1]), sys.argv[2:-2])
+    elif len(sys.argv) == 4:
+        main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
+    else:
         sys.exit(__doc__)
-    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))

@@ -104,7 +104,7 @@ def collect(store: Path, splits: list[str]) -> None:
             asked = assistant.analyze(q["question"], q.get("history") or [])
             result = assistant.retrieve(asked)
             passages = assistant.passages_to_read(result, result.chunks[: assistant.settings.top_k],
-                                                  asked.about_two_documents)
+                                                  asked.about_two_documents, asked.as_of)
             candidates = assistant.candidate_finder.candidates(passages)
             cheap = features(asked, candidates, assistant.lexical.idf, assistant.lexical.is_boilerplate,
                              assistant.reader.document_length)

@@ -83,3 +83,15 @@ def test_a_question_about_two_orders_is_told_from_one_about_one():
     assert analyze("Under the 1954 order, who organised the corporation, and under the 1957 order, who took "
                    "over its direction?").about_two_documents is True
     assert analyze("Who chairs the President's Management Advisory Board?").about_two_documents is False
+
+
+@pytest.mark.parametrize("question, as_of", [
+    ("Under the procedures in force in March 1949, who chaired the Committee?", "1949-03-31"),
+    ("In February 1954, which subdivisions required a referral to the FBI?", "1954-02-28"),
+    ("What rate applied to a package entered on May 2, 2025, and what on June 1, 2025?", "2025-06-01"),
+    ("What did the order of April 2, 2025 impose?", None),  # a date that names an order
+    ("Which order, signed on January 20, 2025, revoked it?", None),
+    ("What rate applies to Chinese goods?", None),
+])
+def test_the_date_a_question_asks_about_the_state_of_things_on(question, as_of):
+    assert analyze(question).as_of == as_of

@@ -243,3 +243,20 @@ def test_history_cli_prints_the_timeline_of_an_order_by_its_number(demo_assistan
     assert text.returncode == 0 and "revokes Executive Order 13985" in text.stdout
     missing = run("99999")
     assert missing.returncode != 0 and missing.stderr.count("\n") == 1 and "policyqa docs" in missing.stderr
+
+
+def test_a_question_about_a_date_reads_the_orders_in_force_then_and_the_changes_made_by_then(demo_assistant):
+    """"... on April 5, 2025" asks about the state of things then: the orders of April 8 and 9 that raised the duty on
+    low-value postal items from China match the question too, but are not read; without the date they are."""
+    issued = lambda chunk: demo_assistant.catalog.title_date(chunk.source)[1]
+    undated = demo_assistant.analyze("What duty applied to low-value postal items from China?")
+    assert undated.as_of is None
+    result = demo_assistant.retrieve(undated)
+    assert any(issued(c) > "2025-04-05" for c in demo_assistant.passages_to_read(result, result.chunks[:6]))
+    question = demo_assistant.analyze("What duty applied to low-value postal items from China on April 5, 2025?")
+    assert question.as_of == "2025-04-05"
+    result = demo_assistant.retrieve(question)
+    read = demo_assistant.passages_to_read(result, result.chunks[:6], as_of=question.as_of)
+    assert read and all(issued(c) <= "2025-04-05" for c in read)
+    answer = demo_assistant.ask(question.question)
+    assert not answer.refused and issued(answer.citations[0]) <= "2025-04-05"

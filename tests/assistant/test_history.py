@@ -82,3 +82,38 @@ def test_a_refusal_and_an_unchanged_order_get_no_later_changes(history):
     source = "eo2025/04-April/2025-04-09-executive-order-14266.md"
     citation = Citation(n=1, source=source, title="t", chunk_id="c", quote="x", start=0, end=1)
     assert history.annotate(Answer(question="q", answer="A. [1]", citations=[citation])).answer == "A. [1]"
+
+
+def test_a_change_is_in_force_on_a_date_once_made_and_effective():
+    from assistant.history import Change, in_force
+
+    change = Change("modifies", "b.md", "Executive Order 14266", "2025-04-09", "Executive Order 14256", ["a.md"],
+                    "increase the rate", 0, 10, effective="2025-04-10")
+    assert in_force(change, None) and in_force(change, "2025-04-10") and in_force(change, "2025-05-02")
+    assert not in_force(change, "2025-04-09")  # made, not yet in effect
+    retroactive = Change("modifies", "c.md", "Executive Order 14289", "2025-04-29", "Executive Order 14257", ["a.md"],
+                         "applies from March 4", 0, 10, effective="2025-03-04")
+    assert not in_force(retroactive, "2025-04-01")  # on April 1 the text still read otherwise
+
+
+def test_an_answer_about_a_date_tells_the_change_in_force_then(tmp_path):
+    from ingest.records import Document
+
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    orders = [Document("a.md", "# Executive Order 11111: Pay\n\nSection 1. The rate is 10 percent.\n",
+                       "Executive Order 11111: Pay", "2020-01-01"),
+              Document("b.md", "# Executive Order 11222: Pay\n\nSection 1 of Executive Order 11111 is hereby amended "
+                       "by striking 10 and inserting 20.\n", "Executive Order 11222: Pay", "2020-06-01"),
+              Document("c.md", "# Executive Order 11333: Pay\n\nSection 1 of Executive Order 11111 is hereby amended "
+                       "by striking 20 and inserting 30.\n", "Executive Order 11333: Pay", "2021-01-01")]
+    catalog.commit_files([(FileEntry(d.source, str(tmp_path), str(tmp_path / d.source), d.source, 1, 0, time.time()),
+                           [(d, [])]) for d in orders])
+    history = DocumentHistory(catalog)
+
+    def told(as_of):
+        citation = Citation(n=1, source="a.md", title="Executive Order 11111", chunk_id="c", quote="x", start=0, end=1)
+        return history.annotate(Answer(question="q", answer="10 percent. [1]", citations=[citation]), as_of).answer
+
+    assert "Executive Order 11333 of January 1, 2021 [2]" in told(None)  # the current state
+    assert "Executive Order 11222 of June 1, 2020 [2]" in told("2020-07-01")  # the change in force on that date
+    assert "Executive Order 11333 of January 1, 2021 [2]" in told("2020-03-01")  # none yet: the later history

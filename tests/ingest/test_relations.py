@@ -123,3 +123,54 @@ def test_a_failed_commit_leaves_the_relations_as_they_were(tmp_path, monkeypatch
     with pytest.raises(OSError):
         _commit(catalog, broken)
     assert catalog.relations_from(later.source) == before
+
+
+@pytest.mark.parametrize("text, expected", [
+    # "also" between the verb's parts; a list that keeps "as amended" beside one of its orders
+    ("Executive Order 13853 of December 12, 2018 (Establishing a Council), is also revoked.", {("revokes", "13853")}),
+    ("Executive Orders No. 12044, as amended, and No. 12174 are revoked.", {("revokes", "12044"), ("revokes", "12174")}),
+    # an order kept as it was
+    ("(b) Executive Order 13694 of April 1, 2015, as amended by Executive Order 13757 of December 28, 2016, remains "
+     "in effect.", {("continues", "13694")}),
+    # amendments to what an order prescribed: the Manual for Courts-Martial, regulations
+    ("In order to prescribe amendments to the Manual for Courts-Martial, United States, prescribed by Executive Order "
+     "12473, as amended, it is hereby ordered as follows:", {("amends", "12473")}),
+    # the national emergency an order declared, widened; the orders that only addressed it are not acted on
+    ("I hereby expand the scope of the national emergency declared in Executive Order 13873 of May 15, 2019, and "
+     "further addressed with additional measures in Executive Order 14034 of June 9, 2021.", {("extends", "13873")}),
+    ("SEC. 7. The Ryukyu Islands are removed from the applicability of Executive Order No. 10854 of November 27, "
+     "1959.", {("modifies", "10854")}),
+    # a rate an order set, changed; the order that changed it before is only its history
+    ("(a) increase the ad valorem rate of duty set forth in section 2(c)(i) of Executive Order 14256 of April 2, "
+     "2025, as modified by the Executive Order dated April 8, 2025, from 90 percent to 120 percent;",
+     {("modifies", "14256")}),
+    # a preamble recalls; it acts on nothing
+    ("WHEREAS by Proclamation No. 2914 of December 16, 1950, I proclaimed a national emergency, which was extended "
+     "by the Congress and is suspended as to some ports; and", set()),
+])
+def test_the_formulaic_ways_orders_change_other_orders(text, expected):
+    assert found(Document(source="x.md", text=text, title="Executive Order 11111: Test")) == expected
+
+
+def test_a_title_that_states_the_change_gives_it_when_the_text_does_not_name_the_order():
+    text = ("# Executive Order 13741: Amending Executive Order 13467 To Establish the Bureau\n\n"
+            "**Amending Executive Order 13467 To Establish the Bureau**\n\n"
+            "Sec. 1. (b) Section 1.1 is amended to read as follows: ...\n")
+    document = Document(source="x.md", text=text,
+                        title="Executive Order 13741: Amending Executive Order 13467 To Establish the Bureau")
+    [relation] = extract_relations(document)
+    assert (relation.relation, relation.target_number) == ("amends", "13467")
+    assert text[relation.start:relation.end] == "Amending Executive Order 13467 To Establish the Bureau"
+    assert relation.start > text.index("\n")  # the heading in the text, not the title line the reader skips
+    plain = Document(source="y.md", text="Sec. 1. The Council is continued.", title="Executive Order 11111: Council")
+    assert extract_relations(plain) == []
+
+
+def test_a_title_whose_number_is_a_typo_of_the_texts_gives_way_to_the_text():
+    title = "Executive Order 10515—Amendment of Executive Order No. 10739 of August 2, 1952, Suspending Provisions"
+    text = (f"# {title}\n\nExecutive Order No. 10379 of August 2, 1952, entitled \"Suspension\", is hereby amended by "
+            "striking out the date.\n")
+    assert found(Document(source="x.md", text=text, title=title)) == {("amends", "10379")}
+    both = "Executive Order 13463: Amending Executive Orders 13389 and 13390"
+    text = f"# {both}\n\nSection 1. Executive Order 13390 is amended by striking section 2.\n"
+    assert found(Document(source="y.md", text=text, title=both)) == {("amends", "13389"), ("amends", "13390")}
