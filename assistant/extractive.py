@@ -183,9 +183,21 @@ class CandidateFinder:
         return units
 
 
+def _opens_mid_sentence(candidate: Candidate, start: int, shown: str, quoted: Sequence[tuple[str, int, int]]) -> bool:
+    """Whether a quote starts inside a sentence or list whose opening the answer does not quote before it (a later
+    window of a long sentence, an item without its list's introduction, a clause cut from its sentence)."""
+    if shown[:1].islower():
+        return True
+    lead = candidate.lead
+    return bool(lead and lead[0] < start and not any(
+        source == candidate.chunk.source and a <= lead[0] < b for source, a, b in quoted))
+
+
 def quoted_answer(question: str, quotes: Sequence[tuple[Candidate, int, int, str]]) -> Answer:
-    """The answer that quotes each span, marked [1], [2], …, with one citation per marker."""
+    """The answer that quotes each span, marked [1], [2], …, with one citation per marker; a quote that opens inside
+    a sentence is shown after "…", as one cut short is followed by it."""
     citations, parts = [], []
+    quoted: list[tuple[str, int, int]] = []
     for n, (candidate, start, end, quote) in enumerate(quotes, start=1):
         chunk = candidate.chunk
         citations.append(
@@ -196,6 +208,9 @@ def quoted_answer(question: str, quotes: Sequence[tuple[Candidate, int, int, str
         shown = display_text(quote)
         if shown[-1] not in ".!?:;\"”’)":
             shown += " …"
+        if _opens_mid_sentence(candidate, start, shown, quoted):
+            shown = "… " + shown
+        quoted.append((chunk.source, start, end))
         parts.append(f"{shown} [{n}]")
     return Answer(question=question, answer=" ".join(parts), citations=citations, refused=False, mode="extractive")
 

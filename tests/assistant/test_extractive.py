@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.extractive import CandidateFinder, _is_heading, _list_intros, quoted_answer, refusal
+from assistant.extractive import Candidate, CandidateFinder, _is_heading, _list_intros, quoted_answer, refusal
 from ingest.text import split_sentences
 from vectorstore.hits import RetrievedChunk
 
@@ -296,3 +296,21 @@ def test_a_later_window_and_a_list_item_carry_what_they_need_before_them(finder)
     assert text[item.lead[0]: item.lead[1]] == "(b) The USTR shall consider proposing the following actions:"
     first = next(c for c in units if c.text.startswith("(b) The USTR"))
     assert first.lead is None
+
+
+def test_a_quote_that_opens_inside_its_sentence_or_list_is_shown_after_an_ellipsis(finder):
+    text = ("(b) The USTR shall consider proposing the following actions:\n"
+            "    (i) tariffs on ship-to-shore cranes made with foreign components; and\n"
+            "    (ii) tariffs on other cargo handling equipment.\n")
+    chunk, finder = one_document(text, "Ports", "ports3.md")
+    units = finder.candidates([chunk])
+    item = next(c for c in units if c.text.startswith("(i) tariffs"))
+    intro = next(c for c in units if c.text.startswith("(b) The USTR"))
+    alone = quoted_answer("q", [(item, item.start, item.end, item.text)])
+    assert alone.answer.startswith("… (i) tariffs on ship-to-shore")
+    assert alone.citations[0].quote == item.text  # the citation keeps the exact text
+    led = quoted_answer("q", [(intro, intro.start, intro.end, intro.text), (item, item.start, item.end, item.text)])
+    assert led.answer.startswith("(b) The USTR") and "[1] (i) tariffs" in led.answer
+    clause = RetrievedChunk(chunk_id="c", source="x.md", title="x", text="or under the order.", start=0, end=19)
+    cut = Candidate(chunk=clause, start=0, end=19, text="or under the order.", chunk_rank=0)
+    assert quoted_answer("q", [(cut, 0, 19, "or under the order.")]).answer == "… or under the order. [1]"
