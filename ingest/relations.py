@@ -18,7 +18,7 @@ from ingest.dates import parse_date
 from ingest.records import Document
 from ingest.text import split_sentences
 
-RELATIONS_VERSION = "4"  # bump when extraction changes: stores find their relations again on the next ingest
+RELATIONS_VERSION = "5"  # bump when extraction changes: stores find their relations again on the next ingest
 RELATIONS = ("amends", "revokes", "supersedes", "suspends", "extends", "implements", "continues", "modifies")
 # how a later document's change reads in an answer: "Revoked by Executive Order 14151 of January 20, 2025"
 PAST_TENSE = {"amends": "Amended", "revokes": "Revoked", "supersedes": "Superseded", "suspends": "Suspended",
@@ -79,7 +79,7 @@ _VERBS: dict[str, re.Pattern[str]] = {
                            r"|\bremoved\s+from\s+the\s+applicability\s+of\s+(?=Executive|Proclamation)|" + _RATE_CHANGE + r"(?=Executive|Proclamation)", re.I),
     "suspends": re.compile(rf"\b{_BE}suspended\b|{_ACTIVE}suspends\b|\bhereby\s+suspend\b|\bsuspension\s+of\b|\bshall\s+be\s+suspended\b", re.I),
     "extends": re.compile(rf"\b{_BE}extended\b|\bexpand(?:s|ing)?\s+the\s+scope\s+of\s+the\s+national\s+emergency\b|{_ACTIVE}extends\b|\bhereby\s+(?:further\s+)?extend\b|\bshall\s+be\s+(?:further\s+)?extended\b", re.I),
-    "continues": re.compile(rf"\b{_BE}continued\b|\b(?:shall\s+(?:continue|remain)|remains?|continues?)\s+in\s+(?:full\s+)?(?:force|effect)\b|\bhereby\s+continue\b", re.I),
+    "continues": re.compile(rf"\b{_BE}continued\b|\b(?:shall\s+(?:continue|remain)|(?<!section\s)(?<!order\s)(?:remains?|continues?))\s+in\s+(?:full\s+)?(?:force|effect)\b|\bhereby\s+continue\b", re.I),
     "implements": re.compile(r"\b(?:to|hereby|order\s+to)\s+(?:implement|carry\s+out)\s+(?:the\s+provisions\s+of\s+|sections?\s+\S+\s+of\s+)?"
                              r"(?=Executive\s+Order|Proclamation)", re.I),
 }
@@ -274,8 +274,7 @@ def _title_relations(document: Document, own: tuple[str, str] | None, effective:
     start = next((a for a in at if a > 0 and text.rfind("\n", 0, a) > 0), at[0])
     end = start + len(title) if text.startswith(title, start) else text.find("\n", start)
     end = len(text) if end < 0 else end
-    relation = next(name for stem, name in _TITLE_VERBS.items() if match.group("verb").lower().startswith(stem)
-                    or match.group("verb").lower().split()[0].startswith(stem))
+    relation = next(name for stem, name in _TITLE_VERBS.items() if match.group("verb").lower().startswith(stem))
     kind = _KINDS.get(re.sub(r"\s+", " ", match.group("kind").lower()), "executive_order")
     found = []
     for number, _ in _NUMBER_DATE.findall(match.group("numbers")):

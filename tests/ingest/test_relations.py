@@ -132,6 +132,9 @@ def test_a_failed_commit_leaves_the_relations_as_they_were(tmp_path, monkeypatch
     # an order kept as it was
     ("(b) Executive Order 13694 of April 1, 2015, as amended by Executive Order 13757 of December 28, 2016, remains "
      "in effect.", {("continues", "13694")}),
+    # ... but not the order's own section that "remains in effect"
+    ("Any provision of Executive Order No. 10480, as amended, which is inconsistent with such authority is hereby "
+     "suspended for so long as this Section remains in effect.", {("suspends", "10480")}),
     # amendments to what an order prescribed: the Manual for Courts-Martial, regulations
     ("In order to prescribe amendments to the Manual for Courts-Martial, United States, prescribed by Executive Order "
      "12473, as amended, it is hereby ordered as follows:", {("amends", "12473")}),
