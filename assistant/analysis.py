@@ -15,7 +15,7 @@ import numpy as np
 
 from assistant.answers import Turn
 from vectorstore.lexical import tokenize
-from vectorstore.references import MONTHS, NamedDocuments
+from vectorstore.references import MONTH_NUMBERS, MONTHS, NamedDocuments
 
 _FOLLOW_UP_OPENERS = re.compile(
     r"^\s*(and|but|also|so|then|what about|how about|and what|ok(ay)?|same|why|is that|does that|did that|was that)\b", re.IGNORECASE
@@ -153,7 +153,7 @@ def as_of_date(question: str) -> str | None:
     subdivisions ..." -> the end of that month), or None."""
     dates = []
     for match in _AS_OF.finditer(question):
-        month = MONTHS.lower().split("|").index(match.group("month").lower()) + 1
+        month = MONTH_NUMBERS[match.group("month").lower()]
         year = int(match.group("year"))
         day = int(match.group("day")) if match.group("day") else calendar.monthrange(year, month)[1]
         if 1 <= day <= calendar.monthrange(year, month)[1]:

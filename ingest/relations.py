@@ -66,6 +66,8 @@ _ACTIVE = r"\b(?:this\s+order|hereby)\s+(?:hereby\s+)?"  # "This order revokes E
 # "increase the ad valorem rate of duty set forth in section 2(c)(i) of Executive Order 14256": the order is modified
 _RATE_CHANGE = (r"\b(?:increase|decrease|raise|reduce|lower|modify|change)[sd]?\s+the\s+(?:[\w-]+\s+){0,3}?(?:rates?|amounts?)\s+"
                 r"(?:of\s+duty\s+)?(?:set\s+forth|provided|specified|imposed)\s+(?:in|by)\s+(?:(?:the\s+)?(?:sections?|subsections?)\s+[\w().]+\s+of\s+)?")
+# "hereby expand the scope of the national emergency declared in Executive Order 13873": the order is extended
+_EXPAND_SCOPE = r"\bexpand(?:s|ing)?\s+the\s+scope\s+of\s+the\s+national\s+emergency"
 _VERBS: dict[str, re.Pattern[str]] = {
     "revokes": re.compile(rf"\b{_BE}(?:revoked|rescinded|terminated)\b|{_ACTIVE}(?:revokes|rescinds)\b|\bhereby\s+(?:revoke|rescind)\b|\b(?:revocations?|rescissions?)\s+of\b"
                           r"|\bshall\s+(?:be\s+)?(?:revoked|rescinded)\b", re.I),
@@ -78,7 +80,7 @@ _VERBS: dict[str, re.Pattern[str]] = {
                            r"|\bshall\s+be\s+(?:further\s+)?modified\b|\bshall\s+not\s+(?:apply|be\s+applicable)\b"
                            r"|\bremoved\s+from\s+the\s+applicability\s+of\s+(?=Executive|Proclamation)|" + _RATE_CHANGE + r"(?=Executive|Proclamation)", re.I),
     "suspends": re.compile(rf"\b{_BE}suspended\b|{_ACTIVE}suspends\b|\bhereby\s+suspend\b|\bsuspension\s+of\b|\bshall\s+be\s+suspended\b", re.I),
-    "extends": re.compile(rf"\b{_BE}extended\b|\bexpand(?:s|ing)?\s+the\s+scope\s+of\s+the\s+national\s+emergency\b|{_ACTIVE}extends\b|\bhereby\s+(?:further\s+)?extend\b|\bshall\s+be\s+(?:further\s+)?extended\b", re.I),
+    "extends": re.compile(rf"\b{_BE}extended\b|{_EXPAND_SCOPE}\b|{_ACTIVE}extends\b|\bhereby\s+(?:further\s+)?extend\b|\bshall\s+be\s+(?:further\s+)?extended\b", re.I),
     "continues": re.compile(rf"\b{_BE}continued\b|\b(?:shall\s+(?:continue|remain)|(?<!section\s)(?<!order\s)(?:remains?|continues?))\s+in\s+(?:full\s+)?(?:force|effect)\b|\bhereby\s+continue\b", re.I),
     "implements": re.compile(r"\b(?:to|hereby|order\s+to)\s+(?:implement|carry\s+out)\s+(?:the\s+provisions\s+of\s+|sections?\s+\S+\s+of\s+)?"
                              r"(?=Executive\s+Order|Proclamation)", re.I),
@@ -159,9 +161,8 @@ def _targets(text: str, start: int, end: int, masked: str, own: tuple[str, str] 
 _LIST_JOIN = re.compile(r"[\s,;]*(?:\(\s*\)|\w?\([\s\w.]*\))?[\s,;]*(?:and|or)?[\s,;]*")
 
 
-# "hereby expand the scope of the national emergency declared in Executive Order 13873": the order is extended;
-# a rate "set forth in" an order, changed: the order is modified (_RATE_CHANGE)
-_EXPANDS = re.compile(r"\bexpand(?:s|ing)?\s+the\s+scope\s+of\s+the\s+national\s+emergency\s+declared\s+in\s+$", re.I)
+# the order whose national emergency is widened (extended), or whose rate is changed (modified), is acted on, not cited
+_EXPANDS = re.compile(_EXPAND_SCOPE + r"\s+declared\s+in\s+$", re.I)
 _CHANGES_WHAT_IT_SETS = re.compile(_RATE_CHANGE + "$", re.I)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_MONTH_NUMBERS = {name.lower(): n for n, name in enumerate(MONTHS.split("|"), start=1)}
+MONTH_NUMBERS = {name.lower(): n for n, name in enumerate(MONTHS.split("|"), start=1)}
 _DATE_MENTION = re.compile(
     r"\b(?P<month>" + MONTHS + r")(?:\s+(?P<day>\d{1,2})(?!\d))?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b"
     r"|\b(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b",
@@ -48,7 +48,7 @@ def date_mentions(question: str) -> list[DateMention]:
         if match["iso"]:
             year, month, day = (int(part) for part in match["iso"].split("-"))
         else:
-            month = _MONTH_NUMBERS[match["month"].lower()]
+            month = MONTH_NUMBERS[match["month"].lower()]
             day = int(match["day"]) if match["day"] else None
             year = int(match["year"]) if match["year"] else None
             if day is None and year is None:
