@@ -13,10 +13,10 @@ from dataclasses import replace
 from typing import Callable, Sequence
 
 from ingest.records import Chunk, Document, make_chunk_id
-from ingest.text import heading_of, split_blocks, split_clauses, split_sentences, strip_span
+from ingest.text import heading_of, heading_text_start, split_blocks, split_clauses, split_sentences, strip_span
 
 # Raise when a change to the code changes the chunks of existing documents: the next ingest re-chunks every file.
-CHUNKING_VERSION = 2
+CHUNKING_VERSION = 3
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 Transform = Callable[[list[Chunk]], list[Chunk]]
@@ -47,7 +47,10 @@ def structural_blocks(doc: Document) -> Transform:
                         continue
                     stack = [entry for entry in stack if entry[0] < level] + [(level, name)]
                     if block.lstrip().startswith("#"):
-                        continue
+                        text_start = heading_text_start(block)
+                        if text_start is None:
+                            continue
+                        start += text_start
                 path = " > ".join(name for _, name in stack)
                 out.append(_span_chunk(doc, start, end, path))
         return out

@@ -70,14 +70,35 @@ def _split_line_blocks(text: str, start: int, end: int) -> list[Span]:
 
 
 def heading_of(block: str) -> tuple[int, str] | None:
-    """(level, heading text) when a block is a heading: Markdown `#` lines, or `Sec. 3.` / `Section 3.` openings (level 3)."""
+    """(level, heading text) when a block is a heading: Markdown `#` lines, or `Sec. 3.` / `Section 3.` openings (level 3).
+    A `#` line that carries its section's text names the section by its label alone."""
     match = _HEADING.match(block)
     if match and "\n" not in block:
-        return len(match.group(1)), match.group(2).strip("* ").strip()
+        name = match.group(2).strip("* ").strip()
+        if heading_text_start(block) is not None:
+            return len(match.group(1)), _SECTION_START.match(name).group(1)
+        return len(match.group(1)), name
     section = _SECTION_START.match(block)
     if section:
         return 3, section.group(1)
     return None
+
+
+def heading_text_start(block: str) -> int | None:
+    """Where the section text starts on a Markdown heading line that carries it after the section's label, as older
+    orders are printed ("### Section 7. Executive Order No 12008 of August 25, 1977 is revoked."): the offset of the
+    label, so that the text is kept with it. None for a heading that is only a heading ("### Section 7.",
+    "### Section 5. — Claims by or against the United States")."""
+    match = _HEADING.match(block)
+    if not match or "\n" in block:
+        return None
+    label = _SECTION_START.match(match.group(2))
+    if not label:
+        return None
+    rest = match.group(2)[label.end():].strip()
+    if not rest or rest[0] in "—–-" or not any(ch.isalnum() for ch in rest):
+        return None
+    return match.start(2)
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:

@@ -52,6 +52,24 @@ def test_demo_corpus_chunks_within_model_limit(tokenizer_counts):
         assert max(tokenizer_counts([c.text for c in chunks])) <= 254
 
 
+def test_a_heading_line_that_carries_its_sections_text_keeps_it(tokenizer_counts):
+    # as older orders (and a few of 2025) are printed: "### Section 1. (a) All property ..." on one line
+    doc = load_file(DEMO / "eo2025/02-February/2025-02-06-executive-order-14203.md", "eo.md")[0]
+    chunks = Chunker(tokenizer_counts).chunk(doc)
+    section1 = [c for c in chunks if c.heading.endswith("Section 1.")]
+    assert section1 and section1[0].text.startswith("Section 1. (a) All property and interests in property")
+    text = ("## Executive Order 12364\n\n### Section 5. — Claims by or against the United States\n\n"
+            "Claims are settled by the Secretary.\n\n### Section 7. Executive Order No 12008 of August 25, 1977 is "
+            "revoked.\n\nRONALD REAGAN")
+    chunks = Chunker(tokenizer_counts).chunk(Document(source="old.md", text=text))
+    assert [(c.heading, c.text) for c in chunks] == [
+        ("Executive Order 12364 > Section 5. — Claims by or against the United States",
+         "Claims are settled by the Secretary."),
+        ("Executive Order 12364 > Section 7.",
+         "Section 7. Executive Order No 12008 of August 25, 1977 is revoked.\n\nRONALD REAGAN"),
+    ]
+
+
 def test_ids_are_deterministic_and_distinct(tokenizer_counts):
     doc = load_file(EO_14266, "eo.md")[0]
     chunker = Chunker(tokenizer_counts)

@@ -32,6 +32,10 @@ def test_heading_detection():
     assert heading_of("## Executive Order 14257") == (2, "Executive Order 14257")
     assert heading_of("Sec. 4. Definitions. For purposes of this order:") == (3, "Sec. 4.")
     assert heading_of("Section 4(b) of Executive Order 14257 provided") is None
+    # a heading line that carries the section's text is named by its label; a titled section keeps its title
+    assert heading_of("### Section 7. Executive Order No 12008 is revoked.") == (3, "Section 7.")
+    assert heading_of("### Section 5. — Claims by or against the United States") == (
+        3, "Section 5. — Claims by or against the United States")
 
 
 def test_clauses_split_long_enumerations():
