@@ -164,6 +164,7 @@ class CandidateFinder:
             context = heading_terms | (set(tokenize(text[intro[0]:intro[1]])) if intro else set())
             whole_list = intro is not None and end > intro[1] and text[start:end].count("\n") > 0
             start = _after_heading_lines(text, start, end)
+            end = _before_signature(text, start, end)
             pieces = [(start, end)] if whole_list else _answer_units(text, start, end)
             opening = strip_span(text, *pieces[0]) if len(pieces) > 1 else None
             for s, e in pieces:
@@ -401,6 +402,23 @@ def _after_heading_lines(text: str, start: int, end: int) -> int:
         if match is None or not text[match.end() : end].strip():
             return start
         start = match.end()
+
+
+def _before_signature(text: str, start: int, end: int) -> int:
+    """Where a sentence ends once the signature and publication lines glued to its end are left out: an older
+    order's last sentence often lacks its period ("This order shall be effective September 30, 2005\nB\nTHE WHITE
+    HOUSE,\nSeptember 29, 2005.\n[FR Doc. …]"), and would otherwise be dropped with them."""
+    match = _PUBLICATION_LINE.search(text, start, end)
+    if match is None:
+        return end
+    cut = text.rfind("\n", start, match.start())
+    while cut > start:
+        previous = text.rfind("\n", start, cut)
+        line = text[previous + 1:cut]
+        if previous < start or len(line.split()) > 2 and not line.isupper():
+            break
+        cut = previous
+    return cut if cut > start else end
 
 
 def _list_intros(text: str, sentences: list[tuple[int, int]]) -> dict[int, tuple[int, int]]:

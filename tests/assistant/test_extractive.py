@@ -106,6 +106,14 @@ def test_what_the_federal_register_prints_around_an_order_is_never_quoted():
     assert [c.text for c in finder.candidates([chunk])] == ["The program shall admit no more than 125,000 refugees."]
 
 
+def test_a_last_sentence_without_its_period_is_offered_without_the_signature_glued_to_it():
+    # as older orders are printed: the closing sentence runs into the signature and the Federal Register's lines
+    text = ("### Section 10.\n\nThis order shall be effective September 30, 2005\nB\nTHE WHITE HOUSE,\n"
+            "September 29, 2005.\n[FR Doc. 05-19993\nFiled 10-3-05; 8:45 am]\n")
+    chunk, finder = one_document(text, "Order", "old.md")
+    assert [c.text for c in finder.candidates([chunk])] == ["This order shall be effective September 30, 2005"]
+
+
 def test_a_long_list_is_offered_whole_as_its_items_with_the_introduction_as_context():
     intro = ("(a) Except as provided in subsection (b) of this section, the non-statutory components and functions of "
              "the following governmental entities shall be eliminated to the maximum extent consistent with "
