@@ -69,6 +69,14 @@ def test_short_line_without_closing_punctuation_is_a_heading():
     assert _is_heading(text, *span_of(text, "Continuing the Reduction of the Federal Bureaucracy"))
 
 
+def test_a_sentence_that_lost_its_period_is_no_heading():
+    text = ("Sec. 4.\nThe Director of the Office of Personnel Management shall take such actions as may be necessary "
+            "to implement this order\nSec. 5.\nThis order is effective immediately\n")
+    assert not _is_heading(text, *span_of(text, "The Director of the Office of Personnel Management shall take such "
+                                                "actions as may be necessary to implement this order"))
+    assert not _is_heading(text, *span_of(text, "This order is effective immediately"))
+
+
 def test_list_items_know_their_introduction():
     sentences = split_sentences(DOC)
     intros = _list_intros(DOC, sentences)
