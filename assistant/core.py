@@ -137,6 +137,18 @@ class Assistant:
         self.catalog.set_meta("vector_location", here)
         log.warning("moved %d vectors from %s to %s", copied, describe(recorded), describe(here))
 
+    def _check_chunking(self) -> None:
+        """Say once when the store's passages were cut by an older chunker: answers miss what a newer one keeps (the
+        text of a section printed on its heading line, for one), until the next ingest re-chunks the files."""
+        from ingest.chunking import CHUNKING_VERSION
+        from ingest.pipeline import CHUNKING_META
+
+        recipe = self.catalog.get_meta(CHUNKING_META)
+        if recipe and not recipe.startswith(f"v{CHUNKING_VERSION} "):
+            log.warning("the store at %s was chunked by an older version of policyqa (%s); run `policyqa ingest` "
+                        "on its folders again to re-chunk it (unchanged passages keep their vectors)",
+                        self.store_dir, recipe.split()[0])
+
     def ingestor(self, on_error: Callable[[FileFailure], None] | None = None) -> Ingestor:
         from ingest.pipeline import Ingestor
 
@@ -261,6 +273,7 @@ class Assistant:
             raise ValueError(f"top_k must be between 1 and {TOP_K_MAX}, not {k}")
         if not self._location_checked:
             self._check_vector_location(move=False)
+            self._check_chunking()
             self._location_checked = True
         for attempt in range(1, STORE_CHANGED_RETRIES + 1):
             try:

@@ -123,6 +123,30 @@ def test_a_new_chunk_size_re_chunks_unchanged_files_on_the_next_ingest(tmp_path,
     assert sorted(again.unchanged) == sorted(SMALL_SET) and again.chunks_written == 0
 
 
+def test_a_store_chunked_by_an_older_version_says_so_until_it_is_ingested_again(tmp_path, embedder, caplog):
+    from assistant.analysis import analyze
+    from ingest.pipeline import CHUNKING_META
+
+    collection = f"t-{uuid.uuid4().hex[:12]}"
+
+    def make_assistant(store: Path):
+        assistant = build_assistant(Settings(store=store, collection=collection))
+        assistant.__dict__["embedder"] = embedder
+        return assistant
+
+    corpus = copy_corpus(tmp_path / "corpus", SMALL_SET[:2])
+    store = tmp_path / "store"
+    make_assistant(store).ingest([corpus], progress=False)
+    old = make_assistant(store)
+    old.catalog.set_meta(CHUNKING_META, "v2 target=160 max=254")
+    old.retrieve(analyze("What does the order direct?"))
+    assert "chunked by an older version of policyqa (v2)" in caplog.text
+    caplog.clear()
+    make_assistant(store).ingest([corpus], progress=False)  # re-chunks: these files come out the same
+    make_assistant(store).retrieve(analyze("What does the order direct?"))
+    assert "older version" not in caplog.text
+
+
 def test_failed_run_leaves_store_unchanged(make_assistant, tmp_path, monkeypatch):
     corpus = copy_corpus(tmp_path / "corpus")
     assistant = make_assistant(tmp_path / "store", ingest_batch_files=2)
