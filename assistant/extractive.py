@@ -369,10 +369,6 @@ def spell_out(sentence: str, defined: dict[str, str]) -> str:
 _TERMINAL = ".!?:;\"”’)"
 
 
-# the small words a title leaves in lowercase ("Continuing the Reduction of the Federal Bureaucracy")
-_TITLE_SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
-
-
 def _is_heading(text: str, start: int, end: int) -> bool:
     """A heading or title line: every line bold or `#`, or one short whole line with no closing punctuation whose
     words are capitalised as a title's are; a sentence that lost its period ("The Director … shall take such actions
@@ -382,7 +378,7 @@ def _is_heading(text: str, start: int, end: int) -> bool:
         return True
     shown = display_text(text[start:end])
     whole_line = (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] == "\n")
-    lowercase = [w for w in shown.split() if w[:1].islower() and w not in _TITLE_SMALL_WORDS]
+    lowercase = [w for w in shown.split() if w[:1].islower() and w not in _SMALL_WORDS]
     return whole_line and len(shown.split()) <= 20 and not shown.endswith(tuple(_TERMINAL)) and len(lowercase) < 3
 
 
