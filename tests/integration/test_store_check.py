@@ -61,7 +61,8 @@ def test_an_unreadable_vector_index_is_rebuilt_from_the_vectors_at_hand(tmp_path
     names = sorted(str(p.relative_to(DEMO)) for p in DEMO.rglob("*.md"))[:16]
     first.ingest([copy_corpus(tmp_path / "corpus", names)], progress=False)
     assert first.store.count() > 1000
-    first.ask("What did the order of April 9, 2025 suspend?")  # keeps the vectors for exact search beside the store
+    # keeps the vectors for exact search beside the store; the repaired store must answer as the clean one did
+    answered = first.ask("What did the order of April 9, 2025 suspend?")
     clean = snapshot(first)
     first.store.reopen()
     for segment in (store / "chroma").glob("*/data_level0.bin"):
@@ -78,7 +79,8 @@ def test_an_unreadable_vector_index_is_rebuilt_from_the_vectors_at_hand(tmp_path
     assert "0 embedded again" in result.stdout and "the store is sound" in result.stdout
     repaired = make(store)
     assert snapshot(repaired) == clean
-    assert not repaired.ask("What did the order of April 9, 2025 suspend?").refused
+    again = repaired.ask("What did the order of April 9, 2025 suspend?")
+    assert (again.answer, again.citations) == (answered.answer, answered.citations)
 
 
 def _env() -> dict:
