@@ -140,11 +140,11 @@ class Assistant:
     def _check_chunking(self) -> None:
         """Say once when the store's passages were cut by an older chunker: answers miss what a newer one keeps (the
         text of a section printed on its heading line, for one), until the next ingest re-chunks the files."""
-        from ingest.chunking import CHUNKING_VERSION
+        from ingest.chunking import made_by_older_code
         from ingest.pipeline import CHUNKING_META
 
         recipe = self.catalog.get_meta(CHUNKING_META)
-        if recipe and not recipe.startswith(f"v{CHUNKING_VERSION} "):
+        if recipe and made_by_older_code(recipe):
             log.warning("the store at %s was chunked by an older version of policyqa (%s); run `policyqa ingest` "
                         "on its folders again to re-chunk it (unchanged passages keep their vectors)",
                         self.store_dir, recipe.split()[0])

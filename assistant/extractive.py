@@ -418,7 +418,7 @@ def _before_signature(text: str, start: int, end: int) -> int:
     while cut > start:
         previous = text.rfind("\n", start, cut)
         line = text[previous + 1:cut]
-        if previous < start or len(line.split()) > 2 and not line.isupper():
+        if previous < start or (len(line.split()) > 2 and not line.isupper()):
             break
         cut = previous
     return cut if cut > start else end

@@ -18,6 +18,15 @@ from ingest.text import heading_of, heading_text_start, split_blocks, split_clau
 # Raise when a change to the code changes the chunks of existing documents: the next ingest re-chunks every file.
 CHUNKING_VERSION = 3
 
+_RECIPE_VERSION = f"v{CHUNKING_VERSION}"
+
+
+def made_by_older_code(recipe: str) -> bool:
+    """Whether a store's recorded recipe (`Chunker.recipe`) comes from an older version of this code; known without
+    loading the model, which the sizes in the recipe depend on."""
+    return recipe.split(" ", 1)[0] != _RECIPE_VERSION
+
+
 TokenCounter = Callable[[Sequence[str]], list[int]]
 Transform = Callable[[list[Chunk]], list[Chunk]]
 
@@ -183,7 +192,7 @@ class Chunker:
     def recipe(self) -> str:
         """What decides the chunks of a text: when it differs from the recipe a store was built with, its files are
         re-chunked on the next ingest."""
-        return f"v{CHUNKING_VERSION} target={self.target_tokens} max={self.max_tokens}"
+        return f"{_RECIPE_VERSION} target={self.target_tokens} max={self.max_tokens}"
 
     def transforms(self, doc: Document) -> list[Transform]:
         count = _memoised(self.count_tokens)
