@@ -56,6 +56,7 @@ class QuestionAnalysis:
     asks: frozenset[str] = frozenset()
     about_two_documents: bool = False  # the answer needs two documents: the reader quotes the best of each
     as_of: str | None = None  # the ISO date the question asks about ("in force in March 1949"), see `as_of_date`
+    parts: tuple[str, ...] = ()  # the questions it asks, when it asks several (`question_parts`)
 
     @property
     def reading(self) -> str:
@@ -67,12 +68,43 @@ class QuestionAnalysis:
         """What was searched for a follow-up (shown to the user); None for a question that stands alone."""
         return self.dense_query if self.is_follow_up else None
 
+    def part_analyses(self) -> list["QuestionAnalysis"]:
+        """One analysis per part, for the reader: the first as asked, each later one as a follow-up of the first
+        ("..., and how were they chosen?" reads "how were they chosen" beside "How many members did ... have")."""
+        from dataclasses import replace
+
+        first = self.parts[0]
+        analyses = [replace(self, question=first, asks=question_kinds(first), parts=())]
+        for part in self.parts[1:]:
+            context = self.question if not self.is_follow_up else f"{self.question} {self.earlier_question}"
+            analyses.append(replace(self, question=part, asks=question_kinds(part), parts=(), is_follow_up=True,
+                                    earlier_question=context,
+                                    context_terms=self.context_terms | frozenset(tokenize(self.question))))
+        return analyses
+
     def searching(self, query: str) -> "QuestionAnalysis":
         """The same analysis searching for another query (a language model's rewrite of a follow-up)."""
         from dataclasses import replace
 
         return replace(self, dense_query=query, lexical_query=f"{query} {self.lexical_query}",
                        named=NamedDocuments.in_text(query))
+
+
+def question_kinds(question: str) -> frozenset[str]:
+    return frozenset(kind for kind, pattern in QUESTION_KINDS.items() if pattern.search(question))
+
+
+_ASKING = (r"(?:who|whom|whose|what|when|where|which|why|how|is|are|was|were|does|do|did|can|could|may|must|should|"
+           r"will|would|has|have|had|(?:by|until|to|from|on|in|at|for|under|with|as of)\s+(?:what|when|which|whom|how))\b")
+_PART_BOUNDARY = re.compile(rf"\?\s+(?=[A-Z])|,?\s+and\s+(?={_ASKING})|;\s+(?={_ASKING})", re.IGNORECASE)
+
+
+def question_parts(question: str) -> tuple[str, ...]:
+    """The questions a question asks, when it asks several ("Who chairs the board, and how often must it
+    report?" -> two), each answered by its own sentence; () for a question that asks one thing."""
+    parts = [part.strip(" ,;?") + "?" for part in _PART_BOUNDARY.split(question)]
+    parts = [part for part in parts if len(part.split()) >= 2]
+    return tuple(parts) if len(parts) > 1 else ()
 
 
 FOLLOW_UP_MODEL = Path(__file__).resolve().parent / "reader_model" / "follow_up.json"
@@ -168,15 +200,16 @@ def analyze(question: str, history: Sequence[Turn | dict] = ()) -> QuestionAnaly
     question = question.strip()
     if not question:
         raise ValueError("the question is empty")
-    asks = frozenset(kind for kind, pattern in QUESTION_KINDS.items() if pattern.search(question))
+    asks = question_kinds(question)
     two = is_about_two_documents(question)
+    parts = question_parts(question)
     if not is_follow_up(question, turns):
         return QuestionAnalysis(question, turns, question, question, named=NamedDocuments.in_text(question), asks=asks,
-                                about_two_documents=two, as_of=as_of_date(question))
+                                about_two_documents=two, as_of=as_of_date(question), parts=parts)
     last_user = next((t.content for t in reversed(turns) if t.role == "user"), "")
     last_answer = next((t.content for t in reversed(turns) if t.role == "assistant"), "")
     context = f"{last_user} {_MARKERS.sub('', last_answer)[:_MAX_CONTEXT_CHARS]}".strip()
     dense_query = f"{question} {context}"[:2000]
     return QuestionAnalysis(question, turns, dense_query, f"{question} {question} {context}",
                             frozenset(tokenize(context)), True, last_user, NamedDocuments.in_text(dense_query), asks, two,
-                            as_of_date(question) or as_of_date(last_user))
+                            as_of_date(question) or as_of_date(last_user), parts)

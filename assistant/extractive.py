@@ -59,6 +59,8 @@ class Candidate:
     # what it needs before it to be read alone: its sentence's opening window, when it is a later window or an
     # enumerated item of a long sentence, or its list's introduction, when it is an item of a list
     lead: tuple[int, int] | None = None
+    # where it could be extended to: the ends of its sentence's later windows and items, nearest first
+    ends: tuple[int, ...] = ()
 
     @property
     def words(self) -> int:
@@ -107,6 +109,7 @@ class _Unit:
     title_like: bool
     section: str = ""
     lead: tuple[int, int] | None = None
+    ends: tuple[int, ...] = ()
 
 
 def display_text(quote: str) -> str:
@@ -136,7 +139,7 @@ class CandidateFinder:
                 seen.add(unit.key)
                 found.append(Candidate(chunk=chunk, start=unit.start, end=unit.end, text=unit.quote, chunk_rank=rank,
                                        terms=unit.terms, context=unit.context, title_like=unit.title_like,
-                                       section=unit.section, lead=unit.lead))
+                                       section=unit.section, lead=unit.lead, ends=unit.ends))
         return found
 
     def _units(self, chunk: RetrievedChunk) -> list[_Unit]:
@@ -167,6 +170,7 @@ class CandidateFinder:
             end = _before_signature(text, start, end)
             pieces = [(start, end)] if whole_list else _answer_units(text, start, end)
             opening = strip_span(text, *pieces[0]) if len(pieces) > 1 else None
+            piece_ends = [strip_span(text, a, b)[1] for a, b in pieces]
             for s, e in pieces:
                 s, e = strip_span(text, s, e)
                 quote = text[s:e]
@@ -180,7 +184,8 @@ class CandidateFinder:
                 else:
                     lead = intro if intro is not None and intro[1] <= s else None
                 units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
-                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1), section_at(s), lead))
+                                   len(terms & title_terms) >= 0.8 * max(len(terms), 1), section_at(s), lead,
+                                   tuple(sorted({b for b in piece_ends if b > e}))))
         return units
 
 

@@ -99,6 +99,8 @@ class OnnxEncoder:
         options.intra_op_num_threads = max(1, min(os.cpu_count() or 1, 8))
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3
+        # idle threads that spin starve the reader's cross-encoder, which runs right after a query is embedded
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = tokenizer
         self.max_tokens = max_tokens

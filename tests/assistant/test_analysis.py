@@ -95,3 +95,25 @@ def test_a_question_about_two_orders_is_told_from_one_about_one():
 ])
 def test_the_date_a_question_asks_about_the_state_of_things_on(question, as_of):
     assert analyze(question).as_of == as_of
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("Who chairs the board, and how often must it report?", ("Who chairs the board?", "how often must it report?")),
+    ("Which order did it amend? When does it take effect?", ("Which order did it amend?", "When does it take effect?")),
+    ("Under EO 14209, how long is the review, and by how much may the Attorney General extend it?",
+     ("Under EO 14209, how long is the review?", "by how much may the Attorney General extend it?")),
+    ("Who chairs and directs the council?", ()),
+    ("Which agencies and offices sit on the task force?", ()),
+    ("What rate applies to Chinese goods?", ()),
+])
+def test_a_question_that_asks_several_things_is_read_in_parts(question, parts):
+    assert analyze(question).parts == parts
+
+
+def test_a_later_part_is_read_as_a_follow_up_of_the_whole_question():
+    question = "How many members does the commission have, and how are they chosen?"
+    first, second = analyze(question).part_analyses()
+    assert first.reading == "How many members does the commission have?" and "how_many" in first.asks
+    assert not first.is_follow_up and not first.parts
+    assert second.reading == f"how are they chosen? ({question})"
+    assert second.is_follow_up and "commission" in second.context_terms and "how_many" not in second.asks

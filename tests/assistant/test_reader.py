@@ -190,3 +190,40 @@ def test_a_question_about_two_orders_quotes_both(trained_assistant):
     assert {c.source for c in answer.citations} >= {"eo2025/02-February/2025-02-10-executive-order-14209.md",
                                                     "eo2025/03-March/2025-03-06-executive-order-14230.md"}
     assert "180 days" in answer.answer and "30 days" in answer.answer, answer.answer
+
+
+@pytest.mark.integration
+def test_a_question_in_two_parts_gets_a_sentence_for_each(trained_assistant):
+    """Issue 17 item 4: each part of a question is read on its own; one ranking for the whole question quoted the
+    fraud estimate alone, without the department the second part asks for."""
+    answer = trained_assistant.ask("What does the GAO estimate the government loses to fraud each year, and which "
+                                   "department is the largest payment manager?")
+    assert not answer.refused, answer.answer
+    assert "521 billion" in answer.answer and "Department of the Treasury" in answer.answer, answer.answer
+    assert {c.source for c in answer.citations} == {"eo2025/03-March/2025-03-25-executive-order-14249.md"}
+
+
+LONG_SENTENCE = (
+    "Sec. 2. I hereby find that the continued detention of political prisoners, efforts to undermine or obstruct "
+    "the political reform process, efforts to undermine or obstruct the peace process with ethnic minorities, "
+    "military trade with North Korea, and human rights abuses, particularly in ethnic areas, constitute an unusual "
+    "and extraordinary threat to the national security and foreign policy of the United States. "
+    "This order is effective immediately.")
+
+
+def test_a_window_cut_inside_its_sentence_runs_on_within_the_word_budget():
+    """The reader picks a window of a long sentence; the quote goes on through the sentence's later windows while
+    the answer stays within EXTENDED_ANSWER_WORDS, and is still the document's text at its offsets."""
+    from assistant.extractive import CandidateFinder
+    from assistant.reader import EXTENDED_ANSWER_WORDS, ReaderAnswerer
+
+    chunk = RetrievedChunk(chunk_id="burma", source="burma.md", title="Burma", text=LONG_SENTENCE, start=0,
+                           end=len(LONG_SENTENCE), score=0.5)
+    finder = CandidateFinder(document_text=lambda _: LONG_SENTENCE)
+    first_window = next(c for c in finder.candidates([chunk]) if c.text.startswith("I hereby find") and c.ends)
+    assert "North Korea" not in first_window.text
+    reader = ReaderAnswerer(finder, idf=None, is_boilerplate=None, document_text=lambda _: LONG_SENTENCE)
+    [(candidate, start, end, quote)] = reader.extended(reader.with_leads([first_window]))
+    assert quote == LONG_SENTENCE[start:end] and start == first_window.start and end > first_window.end
+    assert "military trade with North Korea" in quote and len(quote.split()) <= EXTENDED_ANSWER_WORDS
+    assert "effective immediately" not in quote, "it stops at its own sentence's end"
