@@ -10,9 +10,11 @@ retrieved passages:
 2. the *cross-encoder*, MiniLM fine-tuned from the bundled weights (int8 ONNX), reads the question and each of the
    screen's best few sentences together.
 
-Their blended probability ranks the sentences; the best one's is the answerability score: below the threshold
-chosen on the validation split (at most 5% false refusals there) the assistant refuses. Nothing here is a rule
-about which sentence wins: the features describe, the models decide.
+Their blended probability ranks the sentences. A third model, also LightGBM, reads the ranking (how sure both models
+are of the best sentence, how far ahead of the next it is, how much of the question it covers) for the probability
+that the passages answer the question at all: below the threshold chosen on the validation split (at most 5% false
+refusals there) the assistant refuses. Nothing here is a rule about which sentence wins: the features describe, the
+models decide.
 """
 
 from __future__ import annotations
@@ -105,6 +107,31 @@ def features(question: QuestionAnalysis, candidates: Sequence["Candidate"], idf:
         column = FEATURES.index("coverage")
         matrix[:, FEATURES.index("coverage_gap")] = matrix[:, column].max() - matrix[:, column]
     return matrix
+
+
+ANSWERABILITY_FEATURES = [
+    "log_best_probability", "best_logit", "second_logit", "logit_gap", "log_best_screen", "mean_top3_screen",
+    "mean_logit", "best_coverage", "best_coverage_title", "best_coverage_context", "best_chunk_dense",
+    "best_chunk_lexical", "best_chunk_rank", "best_matched_terms", "question_terms", "candidates", "max_coverage",
+    "max_chunk_dense", "follow_up",
+]
+
+
+def answerability_features(rows: np.ndarray, screened: np.ndarray, shortlist: np.ndarray, logits: np.ndarray,
+                           probability: np.ndarray) -> list[float]:
+    """What tells a question the passages answer from one they do not, in ANSWERABILITY_FEATURES order: how sure
+    the cross-encoder is of its best sentence and how far ahead of the next it is, how sure the screen is, and how
+    much of the question the best sentence and its passage cover."""
+    ranked_logits = np.sort(logits)[::-1]
+    second = float(ranked_logits[1]) if len(ranked_logits) > 1 else -10.0
+    best = rows[shortlist[int(np.argmax(probability))]]
+    column = {name: index for index, name in enumerate(FEATURES)}
+    return [float(np.log(probability.max() + 1e-9)), float(ranked_logits[0]), second, float(ranked_logits[0]) - second,
+            float(np.log(screened.max() + 1e-9)), float(np.sort(screened)[::-1][:3].mean()), float(np.mean(logits)),
+            *(float(best[column[name]]) for name in ("coverage", "coverage_title", "coverage_context", "chunk_dense",
+                                                      "chunk_lexical", "chunk_rank", "matched_terms", "question_terms")),
+            float(len(screened)), float(rows[:, column["coverage"]].max()), float(rows[:, column["chunk_dense"]].max()),
+            float(best[column["follow_up"]])]
 
 
 def reading_text(candidate: "Candidate") -> str:
@@ -238,16 +265,24 @@ class ReaderModel:
     def cross_encoder(self) -> CrossEncoder:
         return CrossEncoder(self.directory / "cross_encoder.onnx")
 
+    @cached_property
+    def answerability(self) -> TreeEnsemble:
+        with np.load(self.directory / "answerability.npz") as arrays:
+            return TreeEnsemble(dict(arrays))
+
     @property
     def available(self) -> bool:
-        return all((self.directory / name).is_file() for name in ("meta.json", "screen.npz", "cross_encoder.onnx"))
+        return all((self.directory / name).is_file()
+                   for name in ("meta.json", "screen.npz", "cross_encoder.onnx", "answerability.npz"))
 
     def rank(self, question: QuestionAnalysis, candidates: Sequence["Candidate"], idf, is_boilerplate,
-             document_length) -> list[tuple["Candidate", float]]:
-        """The screen's best few candidates with their blended probability that each answers, best first."""
+             document_length) -> tuple[list[tuple["Candidate", float]], float]:
+        """The screen's best few candidates with their blended probability that each answers, best first, and the
+        probability that the passages answer the question at all (the answerability model)."""
         if not candidates:
-            return []
-        screened = self.screen.predict(features(question, candidates, idf, is_boilerplate, document_length))
+            return [], 0.0
+        rows = features(question, candidates, idf, is_boilerplate, document_length)
+        screened = self.screen.predict(rows)
         order = np.argsort(-screened)
         if question.about_two_documents:
             # the screen's best few of each of the two documents it rates highest, the same number of passes
@@ -259,7 +294,9 @@ class ReaderModel:
             shortlist = order[: int(self.meta["shortlist"])]
         logits = self.cross_encoder.logits(question.reading, [reading_text(candidates[i]) for i in shortlist])
         probability = blend(screened[shortlist], logits, float(self.meta["cross_encoder_weight"]))
-        return [(candidates[shortlist[i]], float(probability[i])) for i in np.argsort(-probability)]
+        answerable = self.answerability.predict(
+            np.array([answerability_features(rows, screened, shortlist, logits, probability)]))[0]
+        return [(candidates[shortlist[i]], float(probability[i])) for i in np.argsort(-probability)], float(answerable)
 
 
 def best_of_each_document(ranked: Sequence[tuple[str, float]], documents: int) -> list[int]:
@@ -295,7 +332,7 @@ def choose_quotes(ranked: Sequence[tuple[str, int, int, int, float]], meta: dict
 class ReaderAnswerer:
     """Answers from the reader's ranking: the best candidate, then the next ones the reader rates nearly as
     likely to answer (another document's at its own ratio, for questions about two orders), within the word
-    budget; a refusal when even the best is unlikely."""
+    budget; a refusal when the answerability model finds the passages unlikely to answer at all."""
 
     def __init__(self, candidate_finder, idf, is_boilerplate, document_text, model: ReaderModel | None = None,
                  refusal_threshold: float | None = None) -> None:
@@ -310,7 +347,7 @@ class ReaderAnswerer:
         text = self.document_text(source)
         return len(text) if text else 1
 
-    def ranked(self, question: QuestionAnalysis, candidates) -> list[tuple["Candidate", float]]:
+    def ranked(self, question: QuestionAnalysis, candidates) -> tuple[list[tuple["Candidate", float]], float]:
         return self.model.rank(question, candidates, self.idf, self.is_boilerplate, self.document_length)
 
     def choose(self, ranked: list[tuple["Candidate", float]]) -> list["Candidate"]:
@@ -321,11 +358,11 @@ class ReaderAnswerer:
         from assistant.extractive import quoted_answer, refusal
 
         candidates = self.candidate_finder.candidates(passages)
-        threshold = self.model.meta["refusal_threshold"] if self.refusal_threshold is None else self.refusal_threshold
+        threshold = self.model.meta["answerable_threshold"] if self.refusal_threshold is None else self.refusal_threshold
         if question.parts and not question.about_two_documents:
             return self.answer_in_parts(question, passages, candidates, threshold)
-        ranked = self.ranked(question, candidates)
-        if not ranked or ranked[0][1] < threshold:
+        ranked, answerable = self.ranked(question, candidates)
+        if not ranked or answerable < threshold:
             return refusal(question.question, passages)
         if question.about_two_documents:
             chosen = [ranked[i][0] for i in best_of_each_document([(c.chunk.source, p) for c, p in ranked],
@@ -340,14 +377,15 @@ class ReaderAnswerer:
 
     def answer_in_parts(self, question: QuestionAnalysis, passages, candidates, threshold: float):
         """A question that asks several things: the reader's best sentence for each part (a later part read as a
-        follow-up of the first), each quoted once; a refusal when no part has a likely answer."""
+        follow-up of the first) that the passages are likely to answer, each quoted once; a refusal when none is."""
         from assistant.extractive import quoted_answer, refusal
 
         chosen: list["Candidate"] = []
         for part in question.part_analyses():
-            for candidate, p in self.ranked(part, candidates):
-                if p < threshold:
-                    break
+            ranked, answerable = self.ranked(part, candidates)
+            if answerable < threshold:
+                continue
+            for candidate, p in ranked:
                 if not any(c.chunk.source == candidate.chunk.source and candidate.start < c.end and c.start < candidate.end
                            for c in chosen):
                     candidate.score = p

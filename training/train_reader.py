@@ -3,6 +3,8 @@
     python training/train_reader.py --store STORE collect train validation   # retrieval + candidates, cached
     python training/train_reader.py fit        # the screen (LightGBM); with a cross-encoder: the blend, tuned
     python training/train_reader.py fit --model-dir /tmp/trial   # the same for a trial cross-encoder there
+    python training/train_reader.py answerability   # only the answerability model, over the shipped screen and
+                                                   # cross-encoder (fit ends with it)
 
 STORE is an ingest of the reader's corpus (`python training/reader_corpus.py UNPACKED_EO_FULL
 ../shared/corpus/policy/seed_india_russia.txt DIR`, then `policyqa ingest DIR --store STORE`): every document the
@@ -10,8 +12,9 @@ question sets quote, all 2025 orders and 700 distractors, under the sources the 
 `collect` runs the assistant's own retrieval for every question and keeps each candidate sentence with its
 features and label (1 when it overlaps a gold evidence quote); `fit` trains the screen on train (fixed seed),
 then, once `train_cross_encoder.py` has written the cross-encoder, chooses on validation the shortlist it reads,
-the blend weight, the refusal threshold (at most 5% false refusals) and the selection ratios, prints every
-design's validation figures, and writes assistant/reader_model/. The test split is never read here.
+the blend weight and the selection ratios, prints every design's validation figures, then trains the answerability
+model that decides refusals (train) and its threshold (at most 5% false refusals on validation), and writes
+assistant/reader_model/. The test split is never read here.
 """
 from __future__ import annotations
 
@@ -29,8 +32,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from assistant.reader import (FEATURES, MODEL_DIR, CrossEncoder, blend, choose_quotes,  # noqa: E402
-                              features, reading_text, trees_from_lightgbm)
+from assistant.reader import (FEATURES, MODEL_DIR, CrossEncoder, TreeEnsemble,  # noqa: E402
+                              answerability_features, blend, choose_quotes, features, reading_text,
+                              trees_from_lightgbm)
 
 DATA = REPO / "training" / "data"
 CACHE = Path("/tmp/policyqa-reader-cache")
@@ -145,10 +149,14 @@ def train_model(x: np.ndarray, y: np.ndarray, params: dict):
                           lightgbm.Dataset(x, y), num_boost_round=300)
 
 
-def assemble(r: Collected, order: np.ndarray, probability: np.ndarray, meta: dict) -> tuple[bool, str, list[int]]:
-    """(refused, answer text, chosen candidate indices) as ReaderAnswerer builds them."""
+def assemble(r: Collected, order: np.ndarray, probability: np.ndarray, meta: dict,
+             answerable: float | None = None) -> tuple[bool, str, list[int]]:
+    """(refused, answer text, chosen candidate indices) as ReaderAnswerer builds them; refused by the answerability
+    score when one is given, else by the best probability."""
     ranked = [order[i] for i in np.argsort(-probability)]
-    if not ranked or probability.max() < meta["refusal_threshold"]:
+    refused = (answerable < meta["answerable_threshold"] if answerable is not None
+               else probability.max() < meta["refusal_threshold"] if len(probability) else True)
+    if not ranked or refused:
         return True, "", []
     best_first = np.sort(probability)[::-1]
     picks = choose_quotes([(r.sources[c], *r.spans[c], r.words[c], p) for c, p in zip(ranked, best_first)], meta)
@@ -156,11 +164,11 @@ def assemble(r: Collected, order: np.ndarray, probability: np.ndarray, meta: dic
     return False, " ".join(r.texts[c] for c in chosen), chosen
 
 
-def figures(data: list[Collected], orders, probabilities, meta: dict) -> dict:
+def figures(data: list[Collected], orders, probabilities, meta: dict, answerable=None) -> dict:
     keyword, evidence, refusals, false_refusals, words = [], [], [], [], []
     by_type: dict[str, list[float]] = {}
-    for r, order, p in zip(data, orders, probabilities):
-        refused, text, chosen = assemble(r, order, p, meta)
+    for index, (r, order, p) in enumerate(zip(data, orders, probabilities)):
+        refused, text, chosen = assemble(r, order, p, meta, None if answerable is None else answerable[index])
         if not r.answerable:
             refusals.append(float(refused))
             continue
@@ -221,6 +229,61 @@ def fit(model_dir: Path = MODEL_DIR) -> None:
     print(f"saved: shortlist {meta['shortlist']}, weight {meta['cross_encoder_weight']}; validation {json.dumps(fig)}")
 
 
+def fit_answerability(model_dir: Path = MODEL_DIR) -> None:
+    """The answerability model: LightGBM over ANSWERABILITY_FEATURES of the ranking that the shipped screen and
+    cross-encoder (`model_dir`) give each question, trained on train (answerable or not), its threshold chosen on
+    validation for at most MAX_FALSE_REFUSALS; written beside them, with the threshold in meta.json."""
+    import lightgbm
+
+    meta = json.loads((model_dir / "meta.json").read_text())
+    with np.load(model_dir / "screen.npz") as arrays:
+        screen = TreeEnsemble(dict(arrays))
+    cross = CrossEncoder(model_dir / "cross_encoder.onnx")
+
+    def read(split: str):
+        data, rows, shortlists, probabilities = load_cache(split), [], [], []
+        for n, r in enumerate(data, 1):
+            if not len(r.labels):
+                rows.append(None)
+                shortlists.append(np.zeros(0, dtype=int))
+                probabilities.append(np.zeros(0))
+                continue
+            screened = screen.predict(r.cheap)
+            shortlist = np.argsort(-screened)[: int(meta["shortlist"])]
+            logits = cross.logits(r.question_reading, [r.readings[i] for i in shortlist])
+            probability = blend(screened[shortlist], logits, float(meta["cross_encoder_weight"]))
+            rows.append(answerability_features(r.cheap, screened, shortlist, logits, probability))
+            shortlists.append(shortlist)
+            probabilities.append(probability)
+            if n % 500 == 0:
+                print(f"{split}: {n}/{len(data)} questions read", flush=True)
+        return data, rows, shortlists, probabilities
+
+    train, train_rows, _, _ = read("train")
+    x = np.array([row for row in train_rows if row is not None])
+    y = np.array([float(r.answerable) for r, row in zip(train, train_rows) if row is not None])
+    print(f"answerability: {len(y)} train questions, {int(len(y) - y.sum())} unanswerable")
+    model = lightgbm.train({"objective": "binary", "learning_rate": 0.05, "num_leaves": 7, "min_data_in_leaf": 30,
+                            "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1, "seed": SEED,
+                            "deterministic": True, "num_threads": 2, "verbose": -1}, lightgbm.Dataset(x, y),
+                           num_boost_round=100)
+    validation, rows, shortlists, probabilities = read("validation")
+    scores = [float(model.predict(np.array([row]))[0]) if row is not None else 0.0 for row in rows]
+    tops = sorted(s for r, s, row in zip(validation, scores, rows) if r.answerable and row is not None)
+    missing = sum(1 for r, row in zip(validation, rows) if r.answerable and row is None)
+    allowed = int(MAX_FALSE_REFUSALS * (len(tops) + missing)) - missing
+    threshold = tops[allowed - 1] if allowed > 0 else 0.0
+    before = figures(validation, shortlists, probabilities, meta)
+    after = figures(validation, shortlists, probabilities, {**meta, "answerable_threshold": threshold}, scores)
+    print(f"refusal by the best probability (validation): {_short(before)}")
+    print(f"refusal by the answerability model (validation): {_short(after)}")
+    model.save_model(str(model_dir / "answerability.txt"))
+    np.savez(model_dir / "answerability.npz", **trees_from_lightgbm(model.dump_model()))
+    meta.update({"answerable_threshold": threshold, "answerability_validation": after})
+    (model_dir / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    print(f"saved: answerability threshold {threshold:.4f}")
+
+
 def _short(fig: dict) -> str:
     return json.dumps({m: round(v, 3) for m, v in fig.items() if isinstance(v, float)})
 
@@ -252,7 +315,7 @@ def tune(data, orders, probabilities) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path)
-    parser.add_argument("step", choices=["collect", "fit"])
+    parser.add_argument("step", choices=["collect", "fit", "answerability"])
     parser.add_argument("splits", nargs="*", default=["train", "validation"])
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR,
                         help="fit: where the cross-encoder is read from and the screen and settings are written")
@@ -261,8 +324,12 @@ def main() -> None:
         if "test" in args.splits:
             parser.error("the test split is run once, at the end, with `policyqa eval`; it is never collected here")
         collect(args.store, args.splits)
-    else:
+    elif args.step == "fit":
         fit(args.model_dir)
+        if (args.model_dir / "cross_encoder.onnx").is_file():
+            fit_answerability(args.model_dir)
+    else:
+        fit_answerability(args.model_dir)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ import pytest
 from assistant.analysis import analyze
 from assistant.extractive import Candidate
 from assistant.reader import (
+    ANSWERABILITY_FEATURES,
     FEATURES,
     MODEL_DIR,
     QUESTION_KINDS,
     ReaderModel,
+    answerability_features,
     best_of_each_document,
     blend,
     features,
@@ -78,8 +80,32 @@ def test_the_shipped_models_read_the_features_the_code_computes():
     assert model.available
     assert int(model.screen.feature.max()) < len(FEATURES)
     assert model.meta["features"] == FEATURES
-    assert 0 < model.meta["refusal_threshold"] < 1 and model.meta["shortlist"] >= 4
+    assert 0 < model.meta["answerable_threshold"] < 1 and model.meta["shortlist"] >= 4
     assert 0 < model.meta["cross_encoder_weight"] <= 1
+    assert int(model.answerability.feature.max()) < len(ANSWERABILITY_FEATURES)
+
+
+def test_the_numpy_answerability_model_gives_lightgbms_probabilities():
+    import lightgbm
+
+    booster = lightgbm.Booster(model_file=str(MODEL_DIR / "answerability.txt"))
+    assert booster.num_feature() == len(ANSWERABILITY_FEATURES)
+    rows = np.random.default_rng(1).normal(scale=3.0, size=(300, len(ANSWERABILITY_FEATURES)))
+    assert np.allclose(ReaderModel().answerability.predict(rows), booster.predict(rows), rtol=0, atol=1e-12)
+
+
+def test_answerability_reads_how_sure_the_models_are_of_the_best_sentence():
+    rows = features_of("How many days does the Secretary have to report?",
+                       ["The Secretary shall report within 90 days.", "This order is effective now.",
+                        "The Council shall meet."])
+    screened = np.array([0.9, 0.2, 0.1])
+    shortlist = np.array([0, 1])
+    logits = np.array([4.0, -2.0])
+    row = answerability_features(rows, screened, shortlist, logits, blend(screened[shortlist], logits, 1.0))
+    named = dict(zip(ANSWERABILITY_FEATURES, row))
+    assert len(row) == len(ANSWERABILITY_FEATURES)
+    assert named["best_logit"] == 4.0 and named["second_logit"] == -2.0 and named["logit_gap"] == 6.0
+    assert named["best_coverage"] == rows[0, FEATURES.index("coverage")] and named["candidates"] == 3.0
 
 
 def test_the_numpy_screen_gives_lightgbms_probabilities():
