@@ -69,15 +69,15 @@ class QuestionAnalysis:
         return self.dense_query if self.is_follow_up else None
 
     def part_analyses(self) -> list["QuestionAnalysis"]:
-        """One analysis per part, for the reader: the first as asked, each later one as a follow-up of the first
-        ("..., and how were they chosen?" reads "how were they chosen" beside "How many members did ... have")."""
+        """One analysis per part, for the reader: the first as asked, each later one as a follow-up of the whole
+        question ("..., and how were they chosen?" reads "how were they chosen?" beside the question it is part of)."""
         from dataclasses import replace
 
         first = self.parts[0]
-        analyses = [replace(self, question=first, asks=question_kinds(first), parts=())]
+        analyses = [replace(self, question=first, asks=kinds_asked(first), parts=())]
         for part in self.parts[1:]:
             context = self.question if not self.is_follow_up else f"{self.question} {self.earlier_question}"
-            analyses.append(replace(self, question=part, asks=question_kinds(part), parts=(), is_follow_up=True,
+            analyses.append(replace(self, question=part, asks=kinds_asked(part), parts=(), is_follow_up=True,
                                     earlier_question=context,
                                     context_terms=self.context_terms | frozenset(tokenize(self.question))))
         return analyses
@@ -90,7 +90,8 @@ class QuestionAnalysis:
                        named=NamedDocuments.in_text(query))
 
 
-def question_kinds(question: str) -> frozenset[str]:
+def kinds_asked(question: str) -> frozenset[str]:
+    """The kinds of answer a question's wording asks for (QUESTION_KINDS)."""
     return frozenset(kind for kind, pattern in QUESTION_KINDS.items() if pattern.search(question))
 
 
@@ -200,7 +201,7 @@ def analyze(question: str, history: Sequence[Turn | dict] = ()) -> QuestionAnaly
     question = question.strip()
     if not question:
         raise ValueError("the question is empty")
-    asks = question_kinds(question)
+    asks = kinds_asked(question)
     two = is_about_two_documents(question)
     parts = question_parts(question)
     if not is_follow_up(question, turns):
