@@ -168,11 +168,10 @@ class CandidateFinder:
             whole_list = intro is not None and end > intro[1] and text[start:end].count("\n") > 0
             start = _after_heading_lines(text, start, end)
             end = _before_signature(text, start, end)
-            pieces = [(start, end)] if whole_list else _answer_units(text, start, end)
-            opening = strip_span(text, *pieces[0]) if len(pieces) > 1 else None
-            piece_ends = [strip_span(text, a, b)[1] for a, b in pieces]
+            pieces = [strip_span(text, s, e) for s, e in
+                      ([(start, end)] if whole_list else _answer_units(text, start, end))]
+            opening = pieces[0] if len(pieces) > 1 else None
             for s, e in pieces:
-                s, e = strip_span(text, s, e)
                 quote = text[s:e]
                 shown = display_text(quote)
                 if len(shown.split()) < 4 or _PUBLICATION_LINE.search(shown):
@@ -185,7 +184,7 @@ class CandidateFinder:
                     lead = intro if intro is not None and intro[1] <= s else None
                 units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
                                    len(terms & title_terms) >= 0.8 * max(len(terms), 1), section_at(s), lead,
-                                   tuple(sorted({b for b in piece_ends if b > e}))))
+                                   tuple(sorted({b for _, b in pieces if b > e}))))
         return units
 
 

@@ -109,6 +109,7 @@ def features(question: QuestionAnalysis, candidates: Sequence["Candidate"], idf:
     return matrix
 
 
+_FEATURE_COLUMN = {name: index for index, name in enumerate(FEATURES)}
 ANSWERABILITY_FEATURES = [
     "log_best_probability", "best_logit", "second_logit", "logit_gap", "log_best_screen", "mean_top3_screen",
     "mean_logit", "best_coverage", "best_coverage_title", "best_coverage_context", "best_chunk_dense",
@@ -125,7 +126,7 @@ def answerability_features(rows: np.ndarray, screened: np.ndarray, shortlist: np
     ranked_logits = np.sort(logits)[::-1]
     second = float(ranked_logits[1]) if len(ranked_logits) > 1 else -10.0
     best = rows[shortlist[int(np.argmax(probability))]]
-    column = {name: index for index, name in enumerate(FEATURES)}
+    column = _FEATURE_COLUMN
     return [float(np.log(probability.max() + 1e-9)), float(ranked_logits[0]), second, float(ranked_logits[0]) - second,
             float(np.log(screened.max() + 1e-9)), float(np.sort(screened)[::-1][:3].mean()), float(np.mean(logits)),
             *(float(best[column[name]]) for name in ("coverage", "coverage_title", "coverage_context", "chunk_dense",
@@ -355,7 +356,7 @@ class ReaderAnswerer:
         return [ranked[i][0] for i in picks]
 
     def answer(self, question: QuestionAnalysis, passages):
-        from assistant.extractive import quoted_answer, refusal
+        from assistant.extractive import refusal
 
         candidates = self.candidate_finder.candidates(passages)
         threshold = self.model.meta["answerable_threshold"] if self.refusal_threshold is None else self.refusal_threshold
@@ -372,13 +373,13 @@ class ReaderAnswerer:
         scores = {id(c): p for c, p in ranked}
         for candidate in chosen:
             candidate.score = scores[id(candidate)]
-        chosen.sort(key=lambda c: (c.chunk_rank, c.chunk.source, c.start))
-        return quoted_answer(question.question, self.extended(self.with_leads(chosen)))
+        return self.quoted(question, chosen)
 
     def answer_in_parts(self, question: QuestionAnalysis, passages, candidates, threshold: float):
         """A question that asks several things: the reader's best sentence for each part (a later part read as a
-        follow-up of the first) that the passages are likely to answer, each quoted once; a refusal when none is."""
-        from assistant.extractive import quoted_answer, refusal
+        follow-up of the whole question) that the passages are likely to answer, each quoted once; a refusal when
+        none is."""
+        from assistant.extractive import refusal
 
         chosen: list["Candidate"] = []
         for part in question.part_analyses():
@@ -393,6 +394,13 @@ class ReaderAnswerer:
                     break
         if not chosen:
             return refusal(question.question, passages)
+        return self.quoted(question, chosen)
+
+    def quoted(self, question: QuestionAnalysis, chosen: list["Candidate"]):
+        """The answer quoting the chosen candidates in retrieval order, each with its lead and run on within the
+        word budget."""
+        from assistant.extractive import quoted_answer
+
         chosen.sort(key=lambda c: (c.chunk_rank, c.chunk.source, c.start))
         return quoted_answer(question.question, self.extended(self.with_leads(chosen)))
 

@@ -154,9 +154,8 @@ def assemble(r: Collected, order: np.ndarray, probability: np.ndarray, meta: dic
     """(refused, answer text, chosen candidate indices) as ReaderAnswerer builds them; refused by the answerability
     score when one is given, else by the best probability."""
     ranked = [order[i] for i in np.argsort(-probability)]
-    refused = (answerable < meta["answerable_threshold"] if answerable is not None
-               else probability.max() < meta["refusal_threshold"] if len(probability) else True)
-    if not ranked or refused:
+    if not ranked or (answerable < meta["answerable_threshold"] if answerable is not None
+                      else probability.max() < meta["refusal_threshold"]):
         return True, "", []
     best_first = np.sort(probability)[::-1]
     picks = choose_quotes([(r.sources[c], *r.spans[c], r.words[c], p) for c, p in zip(ranked, best_first)], meta)
@@ -268,11 +267,8 @@ def fit_answerability(model_dir: Path = MODEL_DIR) -> None:
                             "deterministic": True, "num_threads": 2, "verbose": -1}, lightgbm.Dataset(x, y),
                            num_boost_round=100)
     validation, rows, shortlists, probabilities = read("validation")
-    scores = [float(model.predict(np.array([row]))[0]) if row is not None else 0.0 for row in rows]
-    tops = sorted(s for r, s, row in zip(validation, scores, rows) if r.answerable and row is not None)
-    missing = sum(1 for r, row in zip(validation, rows) if r.answerable and row is None)
-    allowed = int(MAX_FALSE_REFUSALS * (len(tops) + missing)) - missing
-    threshold = tops[allowed - 1] if allowed > 0 else 0.0
+    scores = [float(model.predict(np.array([row]))[0]) if row is not None else None for row in rows]
+    threshold = refusal_threshold(validation, scores)
     before = figures(validation, shortlists, probabilities, meta)
     after = figures(validation, shortlists, probabilities, {**meta, "answerable_threshold": threshold}, scores)
     print(f"refusal by the best probability (validation): {_short(before)}")
@@ -288,14 +284,20 @@ def _short(fig: dict) -> str:
     return json.dumps({m: round(v, 3) for m, v in fig.items() if isinstance(v, float)})
 
 
+def refusal_threshold(data: list[Collected], scores: list[float | None]) -> float:
+    """The score below which at most MAX_FALSE_REFUSALS of the answerable questions are refused (a question without
+    candidates, score None, is refused whatever the threshold)."""
+    tops = sorted(s for r, s in zip(data, scores) if r.answerable and s is not None)
+    missing = sum(1 for r, s in zip(data, scores) if r.answerable and s is None)
+    allowed = int(MAX_FALSE_REFUSALS * (len(tops) + missing)) - missing
+    return tops[allowed - 1] if allowed > 0 else 0.0
+
+
 def tune(data, orders, probabilities) -> dict:
     """The refusal threshold (at most MAX_FALSE_REFUSALS of answerable validation questions refused), then the
     selection ratios and word budget that give the best keyword accuracy plus evidence recall with answers of at
     most MAX_MEDIAN_WORDS at the median."""
-    tops = sorted(float(p.max()) for r, p in zip(data, probabilities) if r.answerable and len(p))
-    missing = sum(1 for r, p in zip(data, probabilities) if r.answerable and not len(p))
-    allowed = int(MAX_FALSE_REFUSALS * (len(tops) + missing)) - missing
-    threshold = tops[allowed - 1] if allowed > 0 else 0.0
+    threshold = refusal_threshold(data, [float(p.max()) if len(p) else None for p in probabilities])
     meta = {"refusal_threshold": threshold, "max_sentences": 3}
     best = None
     # the low ratios are for a cross-encoder whose probabilities peak at one sentence (the listwise one)
