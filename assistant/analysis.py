@@ -57,6 +57,7 @@ class QuestionAnalysis:
     about_two_documents: bool = False  # the answer needs two documents: the reader quotes the best of each
     as_of: str | None = None  # the ISO date the question asks about ("in force in March 1949"), see `as_of_date`
     parts: tuple[str, ...] = ()  # the questions it asks, when it asks several (`question_parts`)
+    asks_which_document: bool = False  # its answer is a document ("Which order delayed them?"), see `_WHICH_DOCUMENT`
 
     @property
     def reading(self) -> str:
@@ -194,6 +195,11 @@ def as_of_date(question: str) -> str | None:
     return max(dates) if dates else None
 
 
+# a question whose answer is a document: the answer names the documents it quotes
+_WHICH_DOCUMENT = re.compile(r"(?<!\bin )\b(?:which|what)\s+(?:(?:later|earlier|new|other|executive|presidential)\s+)?"
+                             r"(?:order|proclamation|memorandum|document)s?\b", re.IGNORECASE)
+
+
 def analyze(question: str, history: Sequence[Turn | dict] = ()) -> QuestionAnalysis:
     """The analysis of a question asked after `history` (turns, or their dicts). A follow-up is searched with
     the last exchange added; a new topic goes through unchanged."""
@@ -204,13 +210,15 @@ def analyze(question: str, history: Sequence[Turn | dict] = ()) -> QuestionAnaly
     asks = kinds_asked(question)
     two = is_about_two_documents(question)
     parts = question_parts(question)
+    which_document = bool(_WHICH_DOCUMENT.search(question))
     if not is_follow_up(question, turns):
-        return QuestionAnalysis(question, turns, question, question, named=NamedDocuments.in_text(question), asks=asks,
-                                about_two_documents=two, as_of=as_of_date(question), parts=parts)
+        return QuestionAnalysis(question, turns, question, question, named=NamedDocuments.in_text(question, years=two), asks=asks,
+                                about_two_documents=two, as_of=as_of_date(question), parts=parts,
+                                asks_which_document=which_document)
     last_user = next((t.content for t in reversed(turns) if t.role == "user"), "")
     last_answer = next((t.content for t in reversed(turns) if t.role == "assistant"), "")
     context = f"{last_user} {_MARKERS.sub('', last_answer)[:_MAX_CONTEXT_CHARS]}".strip()
     dense_query = f"{question} {context}"[:2000]
     return QuestionAnalysis(question, turns, dense_query, f"{question} {question} {context}",
-                            frozenset(tokenize(context)), True, last_user, NamedDocuments.in_text(dense_query), asks, two,
-                            as_of_date(question) or as_of_date(last_user), parts)
+                            frozenset(tokenize(context)), True, last_user, NamedDocuments.in_text(dense_query, years=two), asks, two,
+                            as_of_date(question) or as_of_date(last_user), parts, which_document)

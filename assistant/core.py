@@ -317,7 +317,10 @@ class Assistant:
                     yield event
             answer = self.history.annotate(answer, analysis.as_of)
         else:
-            answer = self.history.annotate(extractive(), analysis.as_of)
+            answer = extractive()
+            if analysis.asks_which_document:
+                answer = self.history.name_quoted(answer)
+            answer = self.history.annotate(answer, analysis.as_of)
             yield from _pieces(answer.answer)
         answer.retrieved = result.chunks
         answer.standalone_question = analysis.standalone_question

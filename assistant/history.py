@@ -57,11 +57,7 @@ class Change:
     effective: str | None = None
 
     def acting_name(self) -> str:
-        """"Executive Order 14266 of April 9, 2025", or the title when the document has no number."""
-        identifier = own_identifier(self.acting_title)
-        name = (f"{'Proclamation' if identifier[0] == 'proclamation' else 'Executive Order'} {identifier[1]}"
-                if identifier else self.acting_title or self.acting_source)
-        return f"{name} of {_long_date(self.acting_date)}" if self.acting_date else name
+        return document_name(self.acting_title, self.acting_date, self.acting_source)
 
     def to_json(self) -> dict:
         """The `later_changes` item of a citation (`../shared/DESIGN.md`), plus the target."""
@@ -83,6 +79,14 @@ class Timeline:
     def to_json(self) -> dict:
         return {"source": self.source, "title": self.title, "date": self.date,
                 "acts_on": [c.to_json() for c in self.acts_on], "acted_on_by": [c.to_json() for c in self.acted_on_by]}
+
+
+def document_name(title: str, date: str | None, source: str = "") -> str:
+    """"Executive Order 14266 of April 9, 2025", or the title when the document has no number."""
+    identifier = own_identifier(title)
+    name = (f"{'Proclamation' if identifier[0] == 'proclamation' else 'Executive Order'} {identifier[1]}"
+            if identifier else title or source)
+    return f"{name} of {_long_date(date)}" if date else name
 
 
 def _long_date(iso: str | None) -> str:
@@ -207,6 +211,24 @@ class DocumentHistory:
                 told += 1
         if notes:
             answer.answer = answer.answer + CHANGES_NOTE + "; ".join(notes)
+        return answer
+
+    @staticmethod
+    def name_quoted(answer: Answer) -> Answer:
+        """Say first which documents the quotes are from, for a question whose answer is a document ("Which order
+        delayed them?"): "Executive Order 14198 of February 3, 2025 [1][2]: …"."""
+        if answer.refused or not answer.citations:
+            return answer
+        markers: dict[str, str] = {}
+        for citation in answer.citations:
+            identifier = own_identifier(citation.title)
+            if identifier and identifier[1] in citation.quote:  # the quote names it already (its title line)
+                continue
+            name = document_name(citation.title, citation.date, citation.source)
+            markers[name] = markers.get(name, "") + f"[{citation.n}]"
+        if markers:
+            named = "; ".join(f"{name} {cited}" for name, cited in markers.items())
+            answer.answer = f"{named}: {answer.answer}"
         return answer
 
     def _cite(self, answer: Answer, change: Change) -> int:

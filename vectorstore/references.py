@@ -80,13 +80,24 @@ def titles_instrument(title: str, kind: str, number: str) -> bool:
     return re.search(rf"\b{name}\s*(?:No\.\s*)?{re.escape(number)}\b", title, re.I) is not None
 
 
+_YEAR = re.compile(r"\b(17[89]\d|1[89]\d\d|20\d\d)\b")  # 1789 on: the first presidency
+
+
+def year_mentions(text: str) -> list[int]:
+    """The years a text names ("Truman's 1950 order and his 1951 one" -> [1950, 1951]), each once, in order."""
+    return list(dict.fromkeys(int(year) for year in _YEAR.findall(text)))
+
+
 @dataclass(frozen=True, slots=True)
 class NamedDocuments:
-    """The documents a question points at, read once from its text: orders by number and dates."""
+    """The documents a question points at, read once from its text: orders by number and dates, and, for a question
+    about several documents, the years it names (each may point at one of them)."""
 
     instruments: tuple[tuple[str, str], ...] = ()
     dates: tuple[DateMention, ...] = ()
+    years: tuple[int, ...] = ()
 
     @classmethod
-    def in_text(cls, text: str) -> "NamedDocuments":
-        return cls(tuple(instrument_mentions(text)), tuple(date_mentions(text)))
+    def in_text(cls, text: str, years: bool = False) -> "NamedDocuments":
+        return cls(tuple(instrument_mentions(text)), tuple(date_mentions(text)),
+                   tuple(year_mentions(text)) if years else ())

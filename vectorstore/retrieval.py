@@ -21,6 +21,8 @@ from vectorstore.hits import RetrievedChunk
 from vectorstore.lexical import LexicalIndex
 
 RRF_K = 60
+YEAR_LIMIT = 100_000  # documents of a year searched for the one a question about two documents means (every one)
+YEAR_CHUNKS = 3  # chunks of that document ranked
 log = logging.getLogger(__name__)
 
 
@@ -30,7 +32,8 @@ class RetrievalResult:
 
     chunks: list[RetrievedChunk]
     query_vector: np.ndarray
-    # documents the question names by number ("EO 14257"): the answerer reads them whole
+    # documents the question names by number ("EO 14257") or, for a question about two documents, the best of each
+    # year it names: the answerer reads them whole
     named_sources: tuple[str, ...] = ()
 
 
@@ -218,6 +221,11 @@ class HybridRetriever:
         for rank, hit in enumerate(self._named_ranking(named.dates, vector, pool, best_similarity, numbered)):
             dense_sim.setdefault(hit.chunk_id, hit.similarity)
             fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.dated_weight / (RRF_K + rank + 1)
+        of_years = [self._best_of_year(year, vector) for year in named.years]
+        for rank, hit in enumerate(sorted((hit for _, hits in of_years for hit in hits), key=lambda hit: -hit.similarity)):
+            dense_sim.setdefault(hit.chunk_id, hit.similarity)
+            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.dated_weight / (RRF_K + rank + 1)
+        numbered += [source for source, _ in of_years if source and source not in numbered]
         ranked = sorted(fused, key=lambda cid: -fused[cid])
         stored = self.catalog.chunks(ranked)
         ranked = [cid for cid in ranked if cid in stored][: max(k, 10) + 10]
@@ -235,6 +243,27 @@ class HybridRetriever:
             return []
         return self.catalog.sources_titled([number for _, number in mentions],
                                            keep=lambda title: any(titles_instrument(title, *m) for m in mentions))
+
+    def _best_of_year(self, year: int, vector: np.ndarray, chunks: int = YEAR_CHUNKS) -> tuple[str, list[DenseHit]]:
+        """The document dated in `year` that holds the chunk most like the question, with its `chunks` chunks most
+        like it: for a question about two documents named by year ("Truman's 1950 order and his 1951 one"), the
+        document of each year it most likely means. ("", []) for a year without documents."""
+        sources = self.catalog.sources_dated([f"{year:04d}-%"], YEAR_LIMIT)
+        if not sources:
+            return "", []
+        exact = self.exact_vectors()
+        if exact is not None:
+            source_of = {row.chunk_id: row.source for row in self.catalog.chunks_of_sources(sources)}
+            hits = sorted((DenseHit(cid, float(np.dot(vec, vector))) for cid, vec in exact.vectors(list(source_of)).items()),
+                          key=lambda hit: -hit.similarity)
+        else:
+            hits = self.store.search(vector, chunks * 4, sources)
+            source_of = {cid: row.source for cid, row in self.catalog.chunks([hit.chunk_id for hit in hits]).items()}
+        hits = [hit for hit in hits if hit.chunk_id in source_of]
+        if not hits:
+            return "", []
+        best = source_of[hits[0].chunk_id]
+        return best, [hit for hit in hits if source_of[hit.chunk_id] == best][:chunks]
 
     def _named_ranking(self, mentions: Sequence[DateMention], vector: np.ndarray, pool: int, best_similarity: float,
                        numbered: Sequence[str] = ()) -> list[DenseHit]:

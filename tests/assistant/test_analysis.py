@@ -59,6 +59,17 @@ def test_the_documents_and_the_kinds_of_answer_a_question_names():
     assert {"who", "when"} <= query.asks and "how_much" not in query.asks
 
 
+@pytest.mark.parametrize("question, which_document", [
+    ("The tariffs on Mexican goods were supposed to start on February 4, 2025. Which order delayed them?", True),
+    ("What executive order revoked the 1948 designation?", True),
+    ("Which later proclamations changed the quota?", True),
+    ("Which agencies must report under Executive Order 14210?", False),
+    ("In what order are the officers to act as Attorney General?", False),
+])
+def test_a_question_whose_answer_is_a_document_is_told(question, which_document):
+    assert analyze(question).asks_which_document is which_document
+
+
 def test_a_language_model_rewrite_is_searched_with_the_documents_it_names():
     query = analyze("And the other one?", HISTORY).searching("What did EO 14220 of February 25 direct?")
     assert query.dense_query.startswith("What did EO 14220") and query.named.instruments == (("EO", "14220"),)

@@ -84,6 +84,25 @@ def test_a_refusal_and_an_unchanged_order_get_no_later_changes(history):
     assert history.annotate(Answer(question="q", answer="A. [1]", citations=[citation])).answer == "A. [1]"
 
 
+def test_an_answer_that_is_a_document_names_the_documents_it_quotes():
+    citations = [Citation(n=1, source="eo/14198.md", title="Executive Order 14198: Progress on the Situation at Our "
+                          "Southern Border", chunk_id="c1", quote="paused", start=0, end=6, date="2025-02-03"),
+                 Citation(n=2, source="eo/14198.md", title="Executive Order 14198: Progress on the Situation at Our "
+                          "Southern Border", chunk_id="c2", quote="March 4", start=9, end=16, date="2025-02-03"),
+                 Citation(n=3, source="news/article.txt", title="India keeps buying Russian oil", chunk_id="c3",
+                          quote="oil", start=0, end=3)]
+    answer = DocumentHistory.name_quoted(Answer(question="Which order delayed them?", answer="… paused [1] … [2] … [3]",
+                                                citations=citations))
+    assert answer.answer == ("Executive Order 14198 of February 3, 2025 [1][2]; India keeps buying Russian oil [3]: "
+                             "… paused [1] … [2] … [3]")
+    titled = Citation(n=1, source="eo/14158.md", title="Executive Order 14158: Establishing DOGE", chunk_id="c",
+                      quote="Executive Order 14158 of January 20, 2025 Establishing", start=0, end=54, date="2025-01-20")
+    own_title = Answer(question="Which order established DOGE?", answer="Executive Order 14158 … [1]", citations=[titled])
+    assert DocumentHistory.name_quoted(own_title).answer == "Executive Order 14158 … [1]"  # said once is enough
+    refused = Answer(question="Which order?", answer="The documents do not answer this.", refused=True)
+    assert DocumentHistory.name_quoted(refused).answer == "The documents do not answer this."
+
+
 def test_a_change_is_in_force_on_a_date_once_made_and_effective():
     from assistant.history import Change, in_force
 

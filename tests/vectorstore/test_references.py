@@ -48,3 +48,13 @@ def test_a_title_names_an_instrument_of_the_same_kind_and_number():
     old = "Executive Order 10896—Amendment of Executive Order No. 6260 of August 28, 1933"
     assert titles_instrument(old, "E.O.", "10896") and not titles_instrument(old, "Proclamation", "10896")
     assert titles_instrument("Proclamation No. 10896: Adjusting Imports of Steel", "Proclamation", "10896")
+
+
+def test_years_are_read_only_when_asked_for():
+    from vectorstore.references import NamedDocuments, year_mentions
+
+    question = "Who administered the act under Truman's January 1950 order, and who under his 1951 one (not 1950)?"
+    assert year_mentions(question) == [1950, 1951]
+    assert NamedDocuments.in_text(question, years=True).years == (1950, 1951)
+    assert NamedDocuments.in_text(question).years == ()
+    assert year_mentions("Section 1702 of title 50 and 12,000 dollars") == []

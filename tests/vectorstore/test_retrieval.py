@@ -71,3 +71,41 @@ def test_a_small_store_is_searched_exactly_and_read_again_after_an_ingest(tmp_pa
     approximate.__dict__["embedder"] = embedder
     assert approximate.retriever.exact_vectors() is None
     assert approximate.retriever.dense_search(query, 1)[0].chunk_id == brute_force[0]
+
+
+def _order(number: int, date: str, text: str) -> str:
+    return f"# Executive Order {number}: Mutual Defense Assistance\n\nDate: {date}\n\nSection 1. {text}\n"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("exact_max_chunks", [10000, 0], ids=["exact", "approximate"])
+def test_a_question_about_two_orders_named_by_year_reads_the_best_order_of_each_year(tmp_path, embedder,
+                                                                                      exact_max_chunks):
+    from vectorstore.references import NamedDocuments
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "eo-10099.md").write_text(_order(10099, "January 27, 1950", "The Secretary of State shall perform the "
+                                               "functions vested in the President by the Mutual Defense Assistance Act."))
+    (corpus / "eo-10300.md").write_text(_order(10300, "November 1, 1951", "The functions conferred by the Mutual "
+                                               "Defense Assistance Act are delegated to the Director for Mutual Security."))
+    for n in range(6):  # later orders on the same act, worded more like the question than the 1950 one
+        (corpus / f"eo-{11000 + n}.md").write_text(_order(11000 + n, f"March {n + 1}, 1960", "Who administers the "
+                                                          "Mutual Defense Assistance Act, and who took over its functions under "
+                                                          "the orders of 1950 and 1951? The Mutual Defense Assistance "
+                                                          f"Act is administered by Board {n}."))
+    (corpus / "eo-10400.md").write_text(_order(10400, "June 1, 1950", "The Secretary of Agriculture shall report on "
+                                               "wheat storage."))
+    settings = Settings(store=tmp_path / "store", collection=f"t-{uuid.uuid4().hex[:12]}",
+                        exact_search_max_chunks=exact_max_chunks)
+    assistant = build_assistant(settings)
+    assistant.__dict__["embedder"] = embedder
+    assistant.ingest([corpus], progress=False)
+    question = "Who administered the Mutual Defense Assistance Act under the 1950 order, and who under the 1951 one?"
+
+    plain = assistant.retriever.retrieve(question, 3, named=NamedDocuments.in_text(question))
+    assert "eo-10099.md" not in {c.source for c in plain.chunks[:3]}, "the 1960 orders crowd out the 1950 one"
+    by_year = assistant.retriever.retrieve(question, 3, named=NamedDocuments.in_text(question, years=True))
+    assert {"eo-10099.md", "eo-10300.md"} <= set(by_year.named_sources)
+    assert "eo-10400.md" not in by_year.named_sources, "the 1950 order on the act, not the other one of 1950"
+    assert {"eo-10099.md", "eo-10300.md"} <= {c.source for c in by_year.chunks}
