@@ -253,3 +253,20 @@ def test_a_window_cut_inside_its_sentence_runs_on_within_the_word_budget():
     assert quote == LONG_SENTENCE[start:end] and start == first_window.start and end > first_window.end
     assert "military trade with North Korea" in quote and len(quote.split()) <= EXTENDED_ANSWER_WORDS
     assert "effective immediately" not in quote, "it stops at its own sentence's end"
+
+
+def test_a_question_that_asks_for_a_list_runs_on_further_to_reach_its_items():
+    from assistant.extractive import CandidateFinder
+    from assistant.reader import EXTENDED_ANSWER_WORDS, LIST_ANSWER_WORDS, ReaderAnswerer
+
+    items = "; ".join(f"({chr(97 + i)}) the Director of Office number {i + 1}" for i in range(16))
+    text = f"Sec. 1. The working group shall consist of the following members: {items}. Sec. 2. It shall meet monthly."
+    chunk = RetrievedChunk(chunk_id="group", source="group.md", title="Group", text=text, start=0, end=len(text),
+                           score=0.5)
+    finder = CandidateFinder(document_text=lambda _: text)
+    first_window = next(c for c in finder.candidates([chunk]) if c.text.startswith("The working group") and c.ends)
+    reader = ReaderAnswerer(finder, idf=None, is_boilerplate=None, document_text=lambda _: text)
+    [(*_, plain)] = reader.extended(reader.with_leads([first_window]))
+    [(*_, listed)] = reader.extended(reader.with_leads([first_window]), frozenset({"list"}))
+    assert len(plain.split()) <= EXTENDED_ANSWER_WORDS < len(listed.split()) <= LIST_ANSWER_WORDS
+    assert listed.startswith(plain) and "Office number 10" in listed and "Office number 10" not in plain
