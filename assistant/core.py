@@ -317,10 +317,12 @@ class Assistant:
                     yield event
             answer = self.history.annotate(answer, analysis.as_of)
         else:
-            answer = extractive()
-            if analysis.asks_which_document:
-                answer = self.history.name_quoted(answer)
-            answer = self.history.annotate(answer, analysis.as_of)
+            answer = self.history.answer_from_relations(analysis.question, analysis.named.instruments, analysis.as_of)
+            if answer is None:
+                answer = extractive()
+                if analysis.asks_which_document:
+                    answer = self.history.name_quoted(answer)
+                answer = self.history.annotate(answer, analysis.as_of)
             yield from _pieces(answer.answer)
         answer.retrieved = result.chunks
         answer.standalone_question = analysis.standalone_question

@@ -38,6 +38,19 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z]{3,}", text.lower())}
 
 
+# questions about a document's standing, answered from the relations when they name it by number: "Is Executive Order
+# 13694 still in force?", "Which order revoked Executive Order 14031?", "Has Proclamation 10896 been suspended?"
+_IN_FORCE = re.compile(r"^\s*(?:is|was|are|were|does|did|has|remains?)\b[^?]*\b(?:in force|in effect)\b"
+                       r"|\bstill (?:in force|in effect|valid|effective|operative|applies|apply)\b", re.I)
+_CHANGED_BY = re.compile(r"\b(?:(?:which|what)\s+(?:later\s+)?(?:executive\s+)?(?:orders?|proclamations?|documents?)\s+"
+                         r"(?:later\s+)?|\bbeen\s+)(revoked|rescinded|superseded|replaced|amended|modified|changed|"
+                         r"suspended|extended)\b", re.I)
+_ASKED = {"revoked": ("revokes", "supersedes"), "rescinded": ("revokes",), "superseded": ("supersedes", "revokes"),
+          "replaced": ("supersedes", "revokes"), "amended": ("amends", "modifies"), "modified": ("modifies", "amends"),
+          "changed": CHANGING, "suspended": ("suspends",), "extended": ("extends",)}
+ENDING = ("revokes", "supersedes")  # changes after which a document is no longer in force
+RELATION_ANSWER_CHANGES = 3  # changes quoted in an answer from the relations, newest first
+
 _NUMBER_QUERY = re.compile(r"^\s*(?:(E\.?\s?O\.?|Executive\s+Order|Proclamation)\s*(?:No\.?\s*)?)?(\d{3,5})\s*$", re.I)
 
 
@@ -150,6 +163,68 @@ class DocumentHistory:
         """Changes other documents make to this one (an order named only by its date must resolve to this one)."""
         changes = (self._change(r) for r in self.catalog.relations_onto(source))
         return [c for c in changes if source in c.target_sources]
+
+    def changes_onto_number(self, kind: str, number: str, as_of: str | None = None) -> list[Change]:
+        """The changes (CHANGING) made to the document of this number, ingested or not, by `as_of` when given,
+        newest first."""
+        sources = self.catalog.sources_numbered(kind, number)
+        if sources:
+            changes = [c for source in sources for c in self._onto(source)]
+        else:
+            changes = [self._change(r) for r in self.catalog.relations_onto_number(kind, number)]
+        changes = [c for c in changes if c.relation in CHANGING and in_force(c, as_of)]
+        return sorted(changes, key=lambda c: (c.acting_date or "", c.acting_source, c.start), reverse=True)
+
+    def answer_from_relations(self, question: str, instruments: tuple[tuple[str, str], ...],
+                              as_of: str | None = None) -> Answer | None:
+        """The answer to a question about the standing of one document it names by number ("Is Executive Order
+        13694 still in force?", "Which order revoked Executive Order 14031?"): the changes later documents made to it,
+        each cited to the sentence that makes it; None for any other question, or when no relation answers it."""
+        asked_in_force, asked_change = _IN_FORCE.search(question), _CHANGED_BY.search(question)
+        if len({number for _, number in instruments}) != 1 or not (asked_in_force or asked_change):
+            return None
+        kind = "proclamation" if instruments[0][0].lower().startswith("proc") else "executive_order"
+        number = instruments[0][1]
+        name = f"{'Proclamation' if kind == 'proclamation' else 'Executive Order'} {number}"
+        wanted = _ASKED[asked_change.group(1).lower()] if asked_change else CHANGING
+        changes = [c for c in self.changes_onto_number(kind, number, as_of) if c.relation in wanted]
+        answer = Answer(question=question, answer="")
+        if not changes:
+            yes_no = asked_in_force or asked_change.group(0).lower().startswith("been")
+            if yes_no and not self.changes_onto_number(kind, number, as_of):
+                return self._unchanged(answer, kind, number, as_of)
+            return None
+        told = []
+        for change in changes[:RELATION_ANSWER_CHANGES]:
+            n = self._cite(answer, change)
+            told.append(f"{name} was {PAST_TENSE[change.relation].lower()} by {change.acting_name()} [{n}]: "
+                        f"“{display_text(change.quote)}”")
+        lead = ""
+        if asked_in_force:
+            ended = any(c.relation in ENDING for c in changes)
+            lead = "No. " if ended else f"No ingested document revokes or supersedes {name}; later ones changed it. "
+        answer.answer = lead + " ".join(told)
+        return answer
+
+    def _unchanged(self, answer: Answer, kind: str, number: str, as_of: str | None) -> Answer | None:
+        """"No ingested document revokes, ..." for a document in force as far as the ingested ones say, cited to
+        its own first line."""
+        sources = self.catalog.sources_numbered(kind, number)
+        text = self.catalog.document_text(sources[0]) if sources else None
+        if not text or not text.strip():
+            return None
+        start = len(text) - len(text.lstrip("# \n\t"))  # the first line, without its Markdown heading marks
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        title, date = self.catalog.title_date(sources[0])
+        change = Change("", sources[0], title, date, "", [], text[start:end], start, end)
+        n = self._cite(answer, change)
+        by_then = f" by {_long_date(as_of)}" if as_of else ""
+        answer.answer = (f"No ingested document revokes, supersedes, suspends or amends {document_name(title, date)} "
+                         f"[{n}]{by_then}, so as far as these documents tell it was in force then." if as_of else
+                         f"No ingested document revokes, supersedes, suspends or amends {document_name(title, date)} "
+                         f"[{n}], so as far as these documents tell it is in force.")
+        return answer
 
     def timeline(self, source: str) -> Timeline:
         title, date = self.catalog.title_date(source)

@@ -272,6 +272,14 @@ class Catalog:
         return [Relation(*r) for r in found]
 
     @_locked
+    def relations_onto_number(self, kind: str, number: str) -> list[Relation]:
+        """What documents do to the one numbered so ("executive_order", "14031"), whether or not it is ingested."""
+        rows = self.conn.execute(
+            'SELECT source, relation, target_kind, target_number, target_date, target_label, start, "end", effective'
+            " FROM relations WHERE target_kind=? AND target_number=? ORDER BY source, start", (kind, number)).fetchall()
+        return [Relation(*row) for row in rows]
+
+    @_locked
     def sources_numbered(self, kind: str, number: str) -> list[str]:
         """Documents whose own title gives them this number ("Executive Order 14257: ..." for executive_order 14257)."""
         rows = self.conn.execute("SELECT source, title FROM documents WHERE title LIKE ? ORDER BY source", (f"%{number}%",))

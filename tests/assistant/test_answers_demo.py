@@ -186,6 +186,17 @@ def test_follow_up_uses_the_conversation(demo_assistant):
     assert "eo2025/02-February/2025-02-10-executive-order-14209.md" in {c.source for c in answer.citations}
 
 
+def test_which_order_changed_an_order_is_answered_from_the_relations(demo_assistant):
+    """Issue 18: "Which order revoked X?" and "Is X still in force?" read the relations found at ingest, not the
+    passages most like the question (which quote some other order's revocations)."""
+    suspended = demo_assistant.ask("Which order suspended Executive Order 14257?")
+    assert not suspended.refused and suspended.answer.startswith(
+        "Executive Order 14257 was suspended by Executive Order 14266 of April 9, 2025 [1]"), suspended.answer
+    assert suspended.citations[0].source == "eo2025/04-April/2025-04-09-executive-order-14266.md"
+    standing = demo_assistant.ask("Is Executive Order 14257 still in force?")
+    assert "Executive Order 14266 of April 9, 2025" in standing.answer and not standing.refused, standing.answer
+
+
 def test_ask_json_cli_contract(demo_assistant):
     result = subprocess.run(
         [sys.executable, "-m", "assistant.cli", "ask", "--json", "--store", str(demo_assistant.store_dir),

@@ -10,6 +10,7 @@ import pytest
 
 from assistant.answers import Answer, Citation
 from assistant.history import DocumentHistory
+from vectorstore.references import NamedDocuments
 from ingest.catalog import Catalog, FileEntry
 from ingest.loaders import load_file
 
@@ -136,3 +137,37 @@ def test_an_answer_about_a_date_tells_the_change_in_force_then(tmp_path):
     assert "Executive Order 11333 of January 1, 2021 [2]" in told(None)  # the current state
     assert "Executive Order 11222 of June 1, 2020 [2]" in told("2020-07-01")  # the change in force on that date
     assert "Executive Order 11333 of January 1, 2021 [2]" in told("2020-03-01")  # none yet: the later history
+
+
+def test_a_question_about_an_orders_standing_is_answered_from_the_relations(history):
+    def ask(question, as_of=None):
+        return history.answer_from_relations(question, NamedDocuments.in_text(question).instruments, as_of)
+
+    catalog = history.catalog
+    answer = ask("Is Executive Order 14257 still in force?")
+    assert answer.answer.startswith("No ingested document revokes or supersedes Executive Order 14257; later ones "
+                                    "changed it. Executive Order 14257 was suspended by Executive Order 14266 of April 9, "
+                                    "2025 [1]: “"), answer.answer
+    [citation] = answer.citations
+    assert citation.source.endswith("14266.md") and not answer.refused
+    assert citation.quote == catalog.document_text(citation.source)[citation.start:citation.end]
+    assert ask("Which order suspended EO 14257?").answer.startswith(
+        "Executive Order 14257 was suspended by Executive Order 14266 of April 9, 2025 [1]")
+    # an order that is not ingested is still found as the target of an ingested one
+    modified = ask("Which order modified Executive Order 14256?")
+    assert "Executive Order 14256 was modified by Executive Order 14266 of April 9, 2025 [1]" in modified.answer
+
+    unchanged = ask("Is Executive Order 14266 still in force?")
+    assert unchanged.answer == ("No ingested document revokes, supersedes, suspends or amends Executive Order 14266 "
+                                "of April 9, 2025 [1], so as far as these documents tell it is in force.")
+    own = unchanged.citations[0]
+    assert own.source.endswith("14266.md") and own.quote.startswith("Executive Order 14266")
+    assert own.quote == catalog.document_text(own.source)[own.start:own.end]
+    before = ask("Was Executive Order 14257 in force on April 5, 2025?", as_of="2025-04-05")
+    assert "[1] by April 5, 2025, so as far as these documents tell it was in force then." in before.answer
+
+    # what the relations do not answer goes to the reader
+    assert ask("Which order revoked Executive Order 14257?") is None
+    assert ask("What rates does Executive Order 14257 impose?") is None
+    assert ask("How long was Executive Order 14257 to stay in force?") is None
+    assert ask("Is Executive Order 14257 or Executive Order 14266 still in force?") is None
