@@ -212,13 +212,13 @@ def analyze(question: str, history: Sequence[Turn | dict] = ()) -> QuestionAnaly
     parts = question_parts(question)
     which_document = bool(_WHICH_DOCUMENT.search(question))
     if not is_follow_up(question, turns):
-        return QuestionAnalysis(question, turns, question, question, named=NamedDocuments.in_text(question, years=two), asks=asks,
-                                about_two_documents=two, as_of=as_of_date(question), parts=parts,
+        return QuestionAnalysis(question, turns, question, question, named=NamedDocuments.in_text(question, years=two),
+                                asks=asks, about_two_documents=two, as_of=as_of_date(question), parts=parts,
                                 asks_which_document=which_document)
     last_user = next((t.content for t in reversed(turns) if t.role == "user"), "")
     last_answer = next((t.content for t in reversed(turns) if t.role == "assistant"), "")
     context = f"{last_user} {_MARKERS.sub('', last_answer)[:_MAX_CONTEXT_CHARS]}".strip()
     dense_query = f"{question} {context}"[:2000]
     return QuestionAnalysis(question, turns, dense_query, f"{question} {question} {context}",
-                            frozenset(tokenize(context)), True, last_user, NamedDocuments.in_text(dense_query, years=two), asks, two,
-                            as_of_date(question) or as_of_date(last_user), parts, which_document)
+                            frozenset(tokenize(context)), True, last_user, NamedDocuments.in_text(dense_query, years=two),
+                            asks, two, as_of_date(question) or as_of_date(last_user), parts, which_document)

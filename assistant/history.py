@@ -94,11 +94,15 @@ class Timeline:
                 "acts_on": [c.to_json() for c in self.acts_on], "acted_on_by": [c.to_json() for c in self.acted_on_by]}
 
 
+def instrument_name(kind: str, number: str) -> str:
+    """"Executive Order 14266" for ("executive_order", "14266"), "Proclamation 10896" for a proclamation."""
+    return f"{'Proclamation' if kind == 'proclamation' else 'Executive Order'} {number}"
+
+
 def document_name(title: str, date: str | None, source: str = "") -> str:
     """"Executive Order 14266 of April 9, 2025", or the title when the document has no number."""
     identifier = own_identifier(title)
-    name = (f"{'Proclamation' if identifier[0] == 'proclamation' else 'Executive Order'} {identifier[1]}"
-            if identifier else title or source)
+    name = instrument_name(*identifier) if identifier else title or source
     return f"{name} of {_long_date(date)}" if date else name
 
 
@@ -185,7 +189,7 @@ class DocumentHistory:
             return None
         kind = "proclamation" if instruments[0][0].lower().startswith("proc") else "executive_order"
         number = instruments[0][1]
-        name = f"{'Proclamation' if kind == 'proclamation' else 'Executive Order'} {number}"
+        name = instrument_name(kind, number)
         wanted = _ASKED[asked_change.group(1).lower()] if asked_change else CHANGING
         changes = [c for c in self.changes_onto_number(kind, number, as_of) if c.relation in wanted]
         answer = Answer(question=question, answer="")
@@ -217,13 +221,11 @@ class DocumentHistory:
         end = text.find("\n", start)
         end = len(text) if end < 0 else end
         title, date = self.catalog.title_date(sources[0])
-        change = Change("", sources[0], title, date, "", [], text[start:end], start, end)
-        n = self._cite(answer, change)
-        by_then = f" by {_long_date(as_of)}" if as_of else ""
+        n = self._cite_span(answer, sources[0], title, date, start, end, text[start:end])
+        standing = (f" by {_long_date(as_of)}, so as far as these documents tell it was in force then" if as_of
+                    else ", so as far as these documents tell it is in force")
         answer.answer = (f"No ingested document revokes, supersedes, suspends or amends {document_name(title, date)} "
-                         f"[{n}]{by_then}, so as far as these documents tell it was in force then." if as_of else
-                         f"No ingested document revokes, supersedes, suspends or amends {document_name(title, date)} "
-                         f"[{n}], so as far as these documents tell it is in force.")
+                         f"[{n}]{standing}.")
         return answer
 
     def timeline(self, source: str) -> Timeline:
@@ -308,15 +310,19 @@ class DocumentHistory:
 
     def _cite(self, answer: Answer, change: Change) -> int:
         """The marker of the later document's sentence: an existing citation of it, or a new one."""
+        return self._cite_span(answer, change.acting_source, change.acting_title, change.acting_date, change.start,
+                               change.end, change.quote)
+
+    def _cite_span(self, answer: Answer, source: str, title: str, date: str | None, start: int, end: int,
+                   quote: str) -> int:
+        """The marker of `source`'s text[start:end] (`quote`): an existing citation holding it, or a new one."""
         for citation in answer.citations:
-            if citation.source == change.acting_source and citation.start <= change.start < citation.end:
+            if citation.source == source and citation.start <= start < citation.end:
                 return citation.n
-        chunk = next((c for c in self.catalog.chunks_of_sources([change.acting_source])
-                      if c.start <= change.start < c.end), None)
+        chunk = next((c for c in self.catalog.chunks_of_sources([source]) if c.start <= start < c.end), None)
         n = len(answer.citations) + 1
         answer.citations.append(Citation(
-            n=n, source=change.acting_source, title=change.acting_title, chunk_id=chunk.chunk_id if chunk else "",
-            quote=change.quote, start=change.start, end=change.end, page=chunk.page if chunk else None,
-            score=0.0, heading=chunk.heading if chunk else "", date=change.acting_date))
+            n=n, source=source, title=title, chunk_id=chunk.chunk_id if chunk else "", quote=quote, start=start,
+            end=end, page=chunk.page if chunk else None, score=0.0, heading=chunk.heading if chunk else "", date=date))
         return n
 
