@@ -191,13 +191,12 @@ class DocumentHistory:
         number = instruments[0][1]
         name = instrument_name(kind, number)
         wanted = _ASKED[asked_change.group(1).lower()] if asked_change else CHANGING
-        changes = [c for c in self.changes_onto_number(kind, number, as_of) if c.relation in wanted]
+        every_change = self.changes_onto_number(kind, number, as_of)
+        changes = [c for c in every_change if c.relation in wanted]
         answer = Answer(question=question, answer="")
         if not changes:
             yes_no = asked_in_force or asked_change.group(0).lower().startswith("been")
-            if yes_no and not self.changes_onto_number(kind, number, as_of):
-                return self._unchanged(answer, kind, number, as_of)
-            return None
+            return self._unchanged(answer, kind, number, as_of) if yes_no and not every_change else None
         told = []
         for change in changes[:RELATION_ANSWER_CHANGES]:
             n = self._cite(answer, change)

@@ -212,19 +212,20 @@ class HybridRetriever:
         fused: dict[str, float] = {}
         dense_sim = {hit.chunk_id: hit.similarity for hit in dense}
         lexical_score = {hit.chunk_id: hit.score for hit in lexical}
-        for rank, hit in enumerate(dense):
-            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.dense_weight / (RRF_K + rank + 1)
-        for rank, hit in enumerate(lexical):
-            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.lexical_weight / (RRF_K + rank + 1)
+
+        def fuse(ranking, weight: float) -> None:
+            for rank, hit in enumerate(ranking):
+                fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + weight / (RRF_K + rank + 1)
+                if isinstance(hit, DenseHit):
+                    dense_sim.setdefault(hit.chunk_id, hit.similarity)
+
+        fuse(dense, self.dense_weight)
+        fuse(lexical, self.lexical_weight)
         best_similarity = dense[0].similarity if dense else 0.0
         numbered = self._numbered_sources(named.instruments)
-        for rank, hit in enumerate(self._named_ranking(named.dates, vector, pool, best_similarity, numbered)):
-            dense_sim.setdefault(hit.chunk_id, hit.similarity)
-            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.dated_weight / (RRF_K + rank + 1)
+        fuse(self._named_ranking(named.dates, vector, pool, best_similarity, numbered), self.dated_weight)
         of_years = [self._best_of_year(year, vector) for year in named.years]
-        for rank, hit in enumerate(sorted((hit for _, hits in of_years for hit in hits), key=lambda hit: -hit.similarity)):
-            dense_sim.setdefault(hit.chunk_id, hit.similarity)
-            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + self.dated_weight / (RRF_K + rank + 1)
+        fuse(sorted((hit for _, hits in of_years for hit in hits), key=lambda hit: -hit.similarity), self.dated_weight)
         numbered += [source for source, _ in of_years if source and source not in numbered]
         ranked = sorted(fused, key=lambda cid: -fused[cid])
         stored = self.catalog.chunks(ranked)
@@ -244,6 +245,10 @@ class HybridRetriever:
         return self.catalog.sources_titled([number for _, number in mentions],
                                            keep=lambda title: any(titles_instrument(title, *m) for m in mentions))
 
+    def _similar(self, chunk_ids: Sequence[str], vector: np.ndarray) -> list[DenseHit]:
+        """The stored chunks with their cosine similarity to `vector`, in stored order."""
+        return [DenseHit(cid, float(np.dot(vec, vector))) for cid, vec in self.stored_vectors(chunk_ids).items()]
+
     def _best_of_year(self, year: int, vector: np.ndarray, chunks: int = YEAR_CHUNKS) -> tuple[str, list[DenseHit]]:
         """The document dated in `year` that holds the chunk most like the question, with its `chunks` chunks most
         like it: for a question about two documents named by year ("Truman's 1950 order and his 1951 one"), the
@@ -251,11 +256,9 @@ class HybridRetriever:
         sources = self.catalog.sources_dated([f"{year:04d}-%"], YEAR_LIMIT)
         if not sources:
             return "", []
-        exact = self.exact_vectors()
-        if exact is not None:
+        if self.exact_vectors() is not None:
             source_of = {row.chunk_id: row.source for row in self.catalog.chunks_of_sources(sources)}
-            hits = sorted((DenseHit(cid, float(np.dot(vec, vector))) for cid, vec in exact.vectors(list(source_of)).items()),
-                          key=lambda hit: -hit.similarity)
+            hits = sorted(self._similar(list(source_of), vector), key=lambda hit: -hit.similarity)
         else:
             hits = self.store.search(vector, chunks * 4, sources)
             source_of = {cid: row.source for cid, row in self.catalog.chunks([hit.chunk_id for hit in hits]).items()}
@@ -280,7 +283,7 @@ class HybridRetriever:
             return []
         ids = [row.chunk_id for row in self.catalog.chunks_of_sources(sources)]
         # the stored vectors are compared here: Chroma's filtered query cost ~50 ms against ~6 ms for this
-        hits = [DenseHit(cid, float(np.dot(vec, vector))) for cid, vec in self.stored_vectors(ids).items()]
+        hits = self._similar(ids, vector)
         floor = self.dated_min_ratio * best_similarity
         return sorted((hit for hit in hits if hit.similarity >= floor), key=lambda hit: -hit.similarity)[:pool]
 
