@@ -18,7 +18,7 @@ from ingest.dates import parse_date
 from ingest.records import Document
 from ingest.text import split_sentences
 
-RELATIONS_VERSION = "5"  # bump when extraction changes: stores find their relations again on the next ingest
+RELATIONS_VERSION = "6"  # bump when extraction changes: stores find their relations again on the next ingest
 RELATIONS = ("amends", "revokes", "supersedes", "suspends", "extends", "implements", "continues", "modifies")
 # how a later document's change reads in an answer: "Revoked by Executive Order 14151 of January 20, 2025"
 PAST_TENSE = {"amends": "Amended", "revokes": "Revoked", "supersedes": "Superseded", "suspends": "Suspended",
@@ -72,12 +72,14 @@ _VERBS: dict[str, re.Pattern[str]] = {
     "revokes": re.compile(rf"\b{_BE}(?:revoked|rescinded|terminated)\b|{_ACTIVE}(?:revokes|rescinds)\b|\bhereby\s+(?:revoke|rescind)\b|\b(?:revocations?|rescissions?)\s+of\b"
                           r"|\bshall\s+(?:be\s+)?(?:revoked|rescinded)\b", re.I),
     "supersedes": re.compile(rf"\bsupersedes\b|\b(?:revoked|rescinded)\s+and\s+superseded\b|\b{_BE}superseded\b|\bshall\s+(?:be\s+)?supersede[d]?\b|\bhereby\s+supersede\b", re.I),
-    "amends": re.compile(rf"\b{_BE}(?:amended|revised)\b|{_ACTIVE}amends\b|\bhereby\s+(?:further\s+)?amend\b|\bamendments?\s+(?:to|of)\s+(?=(?:section|sec\.|executive|proclamation))"
+    "amends": re.compile(rf"\b{_BE}(?:amended|revised)\b|\bas\s+amended\s+by\s+this\s+order\b|{_ACTIVE}amends\b|\bhereby\s+(?:further\s+)?amend\b|\bamendments?\s+(?:to|of)\s+(?=(?:section|sec\.|executive|proclamation))"
                          r"|\bshall\s+be\s+(?:further\s+)?amended\b"
                          # "amendments to the Manual for Courts-Martial ... prescribed by Executive Order 12473"
                          r"|\bamendments?\s+(?:to|of)\s+the\s+[^.;:]{0,120}?\bprescribed\s+by\s+(?=Executive\s+Orders?|E\.\s?O\.)", re.I),
     "modifies": re.compile(rf"\b{_BE}modified\b|{_ACTIVE}modifies\b|\bhereby\s+(?:further\s+)?modify\b|\bmodifications?\s+(?:to|of)\s+(?=(?:section|sec\.|executive|proclamation))"
                            r"|\bshall\s+be\s+(?:further\s+)?modified\b|\bshall\s+not\s+(?:apply|be\s+applicable)\b"
+                           r"|\bI\s+am\s+ordering\s+modification\b|\bby\s+modifying\s+the\s+(?:HTSUS|Harmonized\s+Tariff\s+Schedule)\b"
+                           r"|\bas\s+modified\s+by\s+this\s+order\b"
                            r"|\bremoved\s+from\s+the\s+applicability\s+of\s+(?=Executive|Proclamation)|" + _RATE_CHANGE + r"(?=Executive|Proclamation)", re.I),
     "suspends": re.compile(rf"\b{_BE}suspended\b|{_ACTIVE}suspends\b|\bhereby\s+suspend\b|\bsuspension\s+of\b|\bshall\s+be\s+suspended\b", re.I),
     "extends": re.compile(rf"\b{_BE}extended\b|{_EXPAND_SCOPE}\b|{_ACTIVE}extends\b|\bhereby\s+(?:further\s+)?extend\b|\bshall\s+be\s+(?:further\s+)?extended\b", re.I),
@@ -133,7 +135,7 @@ def _targets(text: str, start: int, end: int, masked: str, own: tuple[str, str] 
     citing_until = -1  # a list of orders after "as amended by" cites them all
     for match in _NUMBERED.finditer(masked, start, end):
         kind = _KINDS.get(re.sub(r"\s+", " ", match.group("kind").lower()), "executive_order")
-        if _cites(masked, start, match.start()) or (
+        if _cites(masked, start, match.start(), match.end()) or (
                 citing_until >= 0 and _LIST_JOIN.fullmatch(masked, citing_until, match.start())):
             citing_until = match.end()
             continue
@@ -147,7 +149,7 @@ def _targets(text: str, start: int, end: int, masked: str, own: tuple[str, str] 
             label = f"{'Proclamation' if kind == 'proclamation' else 'Executive Order'} {number}"
             found.append(_Target(kind, number, date, label, match.start(), match.end()))
     for match in _DATED.finditer(masked, start, end):
-        if any(a <= match.start() < b for a, b in taken) or _cites(masked, start, match.start()):
+        if any(a <= match.start() < b for a, b in taken) or _cites(masked, start, match.start(), match.end()):
             continue
         word = match.group("kind").lower()
         kind = "memorandum" if "memorandum" in word else _KINDS.get(word, "executive_order")
@@ -166,10 +168,19 @@ _EXPANDS = re.compile(_EXPAND_SCOPE + r"\s+declared\s+in\s+$", re.I)
 _CHANGES_WHAT_IT_SETS = re.compile(_RATE_CHANGE + "$", re.I)
 
 
-def _cites(masked: str, sentence_start: int, at: int) -> bool:
-    """Whether the words before a named order make it a citation, not the order acted on."""
+# "Pursuant to section 4(b) of Executive Order 14257, I am ordering modification of the HTSUS ...": the order that
+# reserved the power to modify its duties is modified under it; "Executive Order 14257, as modified by this order"
+_ACTING_UNDER = re.compile(r"\s*,\s+I\s+(?:am\s+ordering|have\s+determined|hereby)\b[^.;]{0,200}?\bmodif(?:y|ying|ication)\b", re.I)
+_CHANGED_HERE = re.compile(r"\s*,?\s+as\s+(?:modified|amended)\s+by\s+this\s+order\b", re.I)
+
+
+def _cites(masked: str, sentence_start: int, at: int, end: int) -> bool:
+    """Whether the words before a named order (found at masked[at:end]) make it a citation, not the order acted on."""
     before = max(sentence_start, at - 120)
     if _EXPANDS.search(masked, before, at) or _CHANGES_WHAT_IT_SETS.search(masked, before, at):
+        return False
+    if _CHANGED_HERE.match(masked, end) or (_ACTING_UNDER.match(masked, end) and re.search(
+            r"\bpursuant\s+to\s+(?:sub)?section\s+[\w().]+\s+of\s+$", masked[before:at], re.I)):
         return False
     return bool(_CITING.search(masked, before, at) or _RECALLING.search(masked[sentence_start:at]))
 
@@ -294,19 +305,39 @@ def _one_typo_apart(a: str, b: str) -> bool:
     return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
 
 
+# "Effective with respect to goods entered ... on or after ... April 9, 2025:", "This order shall take effect on ...":
+# the document's own date of effect, not one it recalls ("I further declared ... effective ... May 2, 2025")
+_OPENS_EFFECTIVE = re.compile(r"[\s*_#]*(?:(?:Sec(?:tion)?|SEC)\.?\s*\d+\.?\s*)?(?:\(\w{1,4}\)\s*)?Effective\b", re.I)
+_THIS_ORDER_EFFECTIVE = re.compile(r"\bthis\s+order\s+(?:shall\s+)?(?:be(?:come)?\s+|is\s+)?(?:effective|take[s]?\s+effect)", re.I)
+
+
+def _document_effective(text: str, masked: str, sentences: list[tuple[int, int]]) -> str | None:
+    """The date the document's changes take effect, for a change whose sentence gives none: the first date of
+    effect the document states of itself, else the first it mentions."""
+    first = None
+    for start, end in sentences:
+        found = _EFFECTIVE.search(masked, start, end)
+        if found:
+            if _OPENS_EFFECTIVE.match(text, start) or _THIS_ORDER_EFFECTIVE.search(text, start, end):
+                return parse_date(found.group("date"))
+            first = first or found
+    return parse_date(first.group("date")) if first else None
+
+
 def extract_relations(document: Document) -> list[Relation]:
     """Every change `document` states it makes to another document, one relation per (target, kind of change)."""
     text = document.text
     masked = _mask(text)
     own = own_identifier(document.title) or own_identifier(text[:200])
-    effective = _EFFECTIVE.search(masked)
-    document_effective = parse_date(effective.group("date")) if effective else None
+    sentences = _sentences(text)
+    document_effective = _document_effective(text, masked, sentences)
     # "the Executive Order of February 1, 2025 (Imposing Duties ...)": the title tells apart orders of one day
     titles = {parse_date(m.group("date")): m.group("title") for m in _DATED_TITLED.finditer(text)}
     relations: dict[tuple, Relation] = {}
     carried: list[tuple[int, int, str]] = []  # the verb of "The following are revoked:" for the list after it
+    carried_when: str | None = None  # ... and the date it says the list takes effect
     gap = 0
-    for start, end in _sentences(text):
+    for start, end in sentences:
         if _WHEREAS.match(text, start):
             carried = []
             continue  # a preamble recalls what was done; it acts on nothing
@@ -315,6 +346,8 @@ def extract_relations(document: Document) -> list[Relation]:
         if verbs and not targets:
             opens_list = text[start:end].rstrip().endswith(":") or re.search(r"\b(?:following|below)\b", text[start:end], re.I)
             carried, gap = (verbs, 0) if opens_list else ([], 0)
+            opened = _EFFECTIVE.search(masked, start, end)  # "(a) Effective October 1, 1981, the following ... are revoked:"
+            carried_when = parse_date(opened.group("date")) if opens_list and opened else None
             continue
         if _SECTION.match(text, start):
             carried = []
@@ -330,7 +363,7 @@ def extract_relations(document: Document) -> list[Relation]:
         elif not (_LIST_ITEM.match(text, start) or _BULLET.match(text, start) or targets[0].start == start):
             continue  # a sentence after the list that names an order without changing it
         here = _EFFECTIVE.search(masked, start, end)
-        when = parse_date(here.group("date")) if here else document_effective
+        when = parse_date(here.group("date")) if here else (carried_when if not verbs else None) or document_effective
         starts = sorted(t.start for t in targets)
         first_target_after = functools.partial(_first_at_or_after, starts, end)
         for target in targets:

@@ -1,10 +1,11 @@
 """Gather the writers' batches into one question file per split, checking that documents do not cross splits.
 
-Usage:  python training/build_splits.py BATCHES_DIR
+Usage:  python training/build_splits.py BATCHES_DIR [OUT_DIR]
 Reads BATCHES_DIR/<batch>/questions.jsonl (and docs/) of the reader's batches (t1-t25, v1-v2, x1-x2), checks each
 batch with check_questions.py, and writes training/data/{train,validation,test}.jsonl plus the counts in
-training/data/counts.json. A question whose evidence (or near-miss document) lies in another split's documents is
-dropped and reported.
+training/data/counts.json (or into OUT_DIR: the overview batches t26-t28, v3, x3 went to training/data/overview/,
+beside the earlier sets, so their figures stay comparable). A question whose evidence (or near-miss document) lies
+in another split's documents is dropped and reported.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def batch_split(batch_dir: Path, documents: dict) -> str:
     return drawn.pop()
 
 
-def main(batches: Path) -> None:
+def main(batches: Path, out_dir: Path = DATA) -> None:
     documents = json.loads((DATA / "documents.json").read_text())
     out: dict[str, list[dict]] = defaultdict(list)
     dropped = 0
@@ -57,17 +58,17 @@ def main(batches: Path) -> None:
             out[split].append(question)
     counts = {}
     for split, questions in sorted(out.items()):
-        (DATA / f"{split}.jsonl").write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions))
+        (out_dir / f"{split}.jsonl").write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions))
         eras = Counter("2025" if any("/donald-trump/2025/" in e["doc"] for e in q["evidence"]) else
                        ("none" if not q["evidence"] else "older") for q in questions)
         counts[split] = {"questions": len(questions), "by_type": dict(sorted(Counter(q["type"] for q in questions).items())),
                          "by_era": dict(sorted(eras.items())),
                          "near_misses": sum(1 for q in questions if q["type"] == "unanswerable" and q.get("about")),
                          "documents": len({e["doc"] for q in questions for e in q["evidence"]})}
-    (DATA / "counts.json").write_text(json.dumps(counts, indent=1) + "\n")
+    (out_dir / "counts.json").write_text(json.dumps(counts, indent=1) + "\n")
     print(json.dumps(counts, indent=1))
     print(f"dropped {dropped}")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else DATA)

@@ -18,6 +18,7 @@ TYPES = {"factoid", "numeric", "amount", "date", "list", "official", "definition
          "multi_part", "two_doc", "follow_up", "unanswerable"}
 # the time-and-change questions of issue 18 (training/data/time/)
 TYPES |= {"time_as_of", "time_which_changed", "time_in_force", "time_what_changed"}
+TYPES |= {"overview"}  # what an order does, is for, or why it was issued (training/data/overview/BRIEF.md)
 
 
 def squash(text: str) -> str:

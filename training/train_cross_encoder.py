@@ -3,6 +3,8 @@
     python training/train_cross_encoder.py            # needs the cache of `train_reader.py collect` and its screen
     python training/train_cross_encoder.py --epochs 2 --model-dir /tmp/trial   # a trial beside the shipped model
     python training/train_cross_encoder.py --loss listwise --model-dir /tmp/trial  # ranking loss over each question's candidates
+    python training/train_cross_encoder.py --loss listwise --continue-from assistant/reader_model/cross_encoder.onnx \
+        --focus overview --model-dir /tmp/trial   # the shipped model taught a new kind of question, others replayed
 
 It reads (question, candidate sentence) pairs: each train question's gold sentences as positives, the screen's
 best-ranked other candidates as hard negatives (same and look-alike documents), a few from unanswerable questions.
@@ -33,6 +35,8 @@ MAX_TOKENS = 128
 EPOCHS = 1
 BATCH = 16
 GROUP = 8  # listwise: a gold sentence and seven wrong ones read together
+REPLAY = 3.0  # --focus: groups of the other questions replayed per group of the new kind
+CONTINUE_LR = 2e-5
 
 
 def ranked_candidates(split: str, screen):
@@ -59,13 +63,17 @@ def pairs(split: str, screen, hard_negatives: int = HARD_NEGATIVES) -> list[tupl
     return out
 
 
-def groups(split: str, screen, hard_negatives: int = HARD_NEGATIVES, size: int = GROUP) -> list[list[tuple[str, str, float]]]:
-    """For the listwise loss: per train question, one group per gold sentence (at most two): the gold sentence
-    first, then the screen's best wrong candidates and a random one, `size` in all; an unanswerable question gives
-    one group of wrong candidates only (it counts in the pointwise part of the loss alone)."""
+def groups(split: str, screen, hard_negatives: int = HARD_NEGATIVES, size: int = GROUP,
+           keep=lambda row: True) -> list[list[tuple[str, str, float]]]:
+    """For the listwise loss: per train question (those `keep` accepts), one group per gold sentence (at most two):
+    the gold sentence first, then the screen's best wrong candidates and a random one, `size` in all; an
+    unanswerable question gives one group of wrong candidates only (it counts in the pointwise part of the loss
+    alone)."""
     rng = random.Random(SEED)
     out = []
     for r, positives, wrong in ranked_candidates(split, screen):
+        if not keep(r):
+            continue
         negatives = wrong[:hard_negatives]
         rest = wrong[hard_negatives:]
         negatives += rng.sample(rest, min(size - 1 - len(negatives), len(rest)))
@@ -77,7 +85,41 @@ def groups(split: str, screen, hard_negatives: int = HARD_NEGATIVES, size: int =
     return out
 
 
-def main(epochs: int, hard_negatives: int | None, model_dir: Path, loss: str = "pointwise") -> None:
+def weights_from_onnx(path: Path) -> dict:
+    """The torch state dict of a cross-encoder exported by `export` (int8 weights dequantised): what training
+    goes on from with --continue-from. Weights exported as MatMul inputs are found by their node's module path
+    ("/bert/encoder/layer.2/attention/self/query/MatMul_quant") and transposed back."""
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    arrays = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    module_of = {}
+    for node in graph.node:
+        if node.op_type in ("MatMul", "MatMulInteger") and node.name.startswith("/bert/encoder/"):
+            module = node.name.strip("/").rsplit("/", 1)[0].replace("/", ".")
+            for name in node.input:
+                if name in arrays:
+                    module_of[name.removesuffix("_quantized")] = module
+    state = {}
+    for name, array in arrays.items():
+        if name.endswith(("_scale", "_zero_point")):
+            continue
+        base = name.removesuffix("_quantized")
+        if name != base:
+            array = (array.astype(np.float32) - arrays[base + "_zero_point"].astype(np.float32)) * arrays[base + "_scale"]
+        if base in module_of:
+            state[module_of[base] + ".weight"] = array.T
+        elif base.endswith(".weight_Transposed"):
+            state[base.removesuffix("_Transposed")] = array.T
+        else:
+            state[base] = array
+    return {name: torch.tensor(np.ascontiguousarray(array), dtype=torch.float32) for name, array in state.items()}
+
+
+def main(epochs: int, hard_negatives: int | None, model_dir: Path, loss: str = "pointwise",
+         continue_from: Path | None = None, focus: str | None = None, replay: float = REPLAY) -> None:
     import lightgbm
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -85,7 +127,16 @@ def main(epochs: int, hard_negatives: int | None, model_dir: Path, loss: str = "
     torch.manual_seed(SEED)
     torch.set_num_threads(2)
     screen = lightgbm.Booster(model_file=str(MODEL_DIR / "screen.txt"))
-    if loss == "listwise":
+    if focus:
+        # more training of a shipped model on one kind of question it has not seen, with a sample of the others
+        # replayed beside it so it keeps what it knew
+        hard = GROUP - 2 if hard_negatives is None else hard_negatives
+        new = groups("train", screen, hard, keep=lambda r: r.type == focus)
+        rest = groups("train", screen, hard, keep=lambda r: r.type != focus)
+        batches = new + random.Random(SEED).sample(rest, min(len(rest), int(replay * len(new))))
+        random.Random(SEED).shuffle(batches)
+        print(f"train groups: {len(new)} of {focus} questions, {len(batches) - len(new)} of the others replayed")
+    elif loss == "listwise":
         batches = groups("train", screen, GROUP - 2 if hard_negatives is None else hard_negatives)
         print(f"train groups: {len(batches)} of at most {GROUP}, with a gold sentence {sum(g[0][2] > 0 for g in batches)}")
     else:
@@ -95,7 +146,11 @@ def main(epochs: int, hard_negatives: int | None, model_dir: Path, loss: str = "
     base = str(bundled_model_path())
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=4e-5, weight_decay=0.01)
+    if continue_from:
+        missing, unexpected = model.load_state_dict(weights_from_onnx(continue_from), strict=False)
+        if unexpected or [m for m in missing if not m.endswith("position_ids")]:
+            raise SystemExit(f"{continue_from}: weights do not fit the model (missing {missing}, unexpected {unexpected})")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=CONTINUE_LR if continue_from else 4e-5, weight_decay=0.01)
     steps = epochs * len(batches)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, s / (0.1 * steps)) * max(0.0, (steps - s) / steps))
     loss_fn = torch.nn.BCEWithLogitsLoss()
@@ -190,6 +245,13 @@ if __name__ == "__main__":
     parser.add_argument("--loss", choices=["pointwise", "listwise"], default="pointwise",
                         help="pointwise: each pair alone (binary cross-entropy); listwise: also the gold sentence "
                              "against the wrong ones of its question (softmax cross-entropy over groups of 8)")
+    parser.add_argument("--continue-from", type=Path, metavar="ONNX",
+                        help="go on training this exported model (e.g. the shipped assistant/reader_model/"
+                             "cross_encoder.onnx) instead of starting from the bundled MiniLM weights")
+    parser.add_argument("--focus", metavar="TYPE",
+                        help="train on the questions of this type (e.g. overview) with --replay times as many "
+                             "groups of the other questions")
+    parser.add_argument("--replay", type=float, default=REPLAY)
     parser.add_argument("--quantize", type=Path, metavar="FP32_ONNX",
                         help="only quantise this full-precision export again (and recompute the reference logits)")
     parser.add_argument("--reference", action="store_true",
@@ -199,5 +261,7 @@ if __name__ == "__main__":
         quantize(args.quantize, args.model_dir)
     elif args.reference:
         reference(Path("/tmp/policyqa-cross-encoder-fp32.onnx"), args.model_dir)
+    elif args.focus and args.loss != "listwise":
+        parser.error("--focus trains on listwise groups: add --loss listwise")
     else:
-        main(args.epochs, args.hard_negatives, args.model_dir, args.loss)
+        main(args.epochs, args.hard_negatives, args.model_dir, args.loss, args.continue_from, args.focus, args.replay)

@@ -84,8 +84,9 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def load(split: str) -> list[dict]:
-    """A split's questions; validation also holds the dev and held-out sets of the demo corpus (benchmarks/)."""
-    questions = read_jsonl(DATA / f"{split}.jsonl")
+    """A split's questions, with the overview questions of its documents (training/data/overview/); validation
+    also holds the dev and held-out sets of the demo corpus (benchmarks/)."""
+    questions = read_jsonl(DATA / f"{split}.jsonl") + read_jsonl(DATA / "overview" / f"{split}.jsonl")
     if split == "validation":
         for path in [REPO / "data" / "sample_questions.jsonl", *sorted((REPO / "benchmarks").glob("heldout*_questions.jsonl"))]:
             questions += [{**q, "id": f"{path.stem}:{q['id']}"} for q in read_jsonl(path)]
@@ -218,8 +219,8 @@ def fit(model_dir: Path = MODEL_DIR) -> None:
                 if k <= MAX_SHORTLIST and (best[0] is None or score > best[0]):
                     best = (score, {**meta, "shortlist": k, "cross_encoder_weight": weight}, fig)
     _, meta, fig = best
-    meta.update({"features": FEATURES, "trained_on": "training/data/train.jsonl",
-                 "tuned_on": "training/data/validation.jsonl (+ data/sample_questions.jsonl, benchmarks/heldout*)",
+    meta.update({"features": FEATURES, "trained_on": "training/data/train.jsonl + overview/train.jsonl",
+                 "tuned_on": "training/data/validation.jsonl + overview/validation.jsonl (+ data/sample_questions.jsonl, benchmarks/heldout*)",
                  "validation": fig, "seed": SEED})
     model_dir.mkdir(exist_ok=True)
     screen.save_model(str(model_dir / "screen.txt"))

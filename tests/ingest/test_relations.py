@@ -43,6 +43,24 @@ def test_the_sentence_that_suspends_is_found_with_its_effective_date():
     assert "is suspended until" in document.text[suspension[0].start:suspension[0].end]
 
 
+def test_the_tariff_chain_on_chinese_goods_is_found_with_the_dates_each_change_takes_effect():
+    # 14259 raised the rate set by 14257 "pursuant to section 4(b)" of it, from April 9 (the May 2 date it
+    # recalls from 14256 is not its own); 14266 raised it again from April 10
+    assert {(r.relation, r.target_number, r.effective) for r in extract_relations(demo_document("14259"))
+            if r.target_number == "14257"} == {("modifies", "14257", "2025-04-09")}
+    assert {(r.relation, r.effective) for r in extract_relations(demo_document("14266"))
+            if r.target_number == "14257"} == {("modifies", "2025-04-10"), ("suspends", "2025-04-10")}
+
+
+def test_a_list_takes_the_date_of_effect_its_opening_gives():
+    text = ("### Section 5. (a) Effective October 1, 1981, the following Executive Orders are revoked:\n\n"
+            "(1) Executive Order No. 11331 of March 6, 1967.\n\n(2) Executive Order No. 11345 of April 20, 1967.\n\n"
+            "(b) Effective January 1, 1982, Executive Order No. 11659, as amended, is revoked.")
+    relations = extract_relations(Document(source="x.md", text=text, title="Executive Order 12319: Test"))
+    assert {(r.target_number, r.effective) for r in relations} == {
+        ("11331", "1981-10-01"), ("11345", "1981-10-01"), ("11659", "1982-01-01")}
+
+
 def test_background_mentions_and_as_amended_by_are_not_relations():
     # 14266 recalls "In the Executive Order dated April 8, 2025 ..., I ordered" and "as modified by": no change made
     assert ("modifies", "2025-04-08") not in found(demo_document("14266"))
@@ -147,6 +165,13 @@ def test_a_failed_commit_leaves_the_relations_as_they_were(tmp_path, monkeypatch
     ("(a) increase the ad valorem rate of duty set forth in section 2(c)(i) of Executive Order 14256 of April 2, "
      "2025, as modified by the Executive Order dated April 8, 2025, from 90 percent to 120 percent;",
      {("modifies", "14256")}),
+    # an order named as the one this order modifies
+    ("All such articles shall be subject to the terms of, and except as otherwise provided in, Executive Order "
+     "14257, as modified by this order.", {("modifies", "14257")}),
+    # acting under an order's own power to modify it, not citing it
+    ("Pursuant to section 4(c) of Executive Order 14257, I have determined that it is necessary to address the "
+     "emergency by modifying the HTSUS to suspend the increase.", {("modifies", "14257")}),
+    ("Pursuant to section 3 of Executive Order 12333, I hereby direct the Director to report.", set()),
     # a preamble recalls; it acts on nothing
     ("WHEREAS by Proclamation No. 2914 of December 16, 1950, I proclaimed a national emergency, which was extended "
      "by the Congress and is suspended as to some ports; and", set()),
