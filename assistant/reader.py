@@ -222,7 +222,8 @@ def trees_from_lightgbm(dump: dict) -> dict[str, np.ndarray]:
         roots.append(add(tree["tree_structure"]))
     return {"feature": np.array(feature, np.int64), "threshold": np.array(threshold, np.float64),
             "left": np.array(left, np.int64), "right": np.array(right, np.int64),
-            "leaf_value": np.array(leaves, np.float64), "roots": np.array(roots, np.int64)}
+            "leaf_value": np.array(leaves, np.float64), "roots": np.array(roots, np.int64),
+            "width": np.array(dump["max_feature_idx"] + 1, np.int64)}
 
 
 class TreeEnsemble:
@@ -233,10 +234,14 @@ class TreeEnsemble:
         self.feature, self.threshold = arrays["feature"], arrays["threshold"]
         self.left, self.right = arrays["left"], arrays["right"]
         self.leaf_value, self.roots = arrays["leaf_value"], arrays["roots"]
+        self.width = int(arrays["width"]) if "width" in arrays else None
 
     def predict(self, rows: np.ndarray) -> np.ndarray:
         x = np.nan_to_num(np.asarray(rows, dtype=np.float64), nan=0.0)  # missing type "None": NaN reads as 0
         width = x.shape[1]
+        if self.width is not None and width != self.width:
+            # rows of another feature list would be read column by column all the same, and silently wrong
+            raise ValueError(f"rows have {width} features; this model was trained on {self.width}")
         flat = x.reshape(-1)
         node = np.tile(self.roots, len(x))  # one walker per (row, tree), row-major
         base = np.repeat(np.arange(len(x)) * width, len(self.roots))

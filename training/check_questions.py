@@ -19,6 +19,7 @@ TYPES = {"factoid", "numeric", "amount", "date", "list", "official", "definition
 # the time-and-change questions of issue 18 (training/data/time/)
 TYPES |= {"time_as_of", "time_which_changed", "time_in_force", "time_what_changed"}
 TYPES |= {"overview"}  # what an order does, is for, or why it was issued (training/data/overview/BRIEF.md)
+TYPES |= {"off_topic"}  # what no policy document answers (training/data/off_topic/BRIEF.md)
 
 
 def squash(text: str) -> str:

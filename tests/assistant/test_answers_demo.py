@@ -50,6 +50,10 @@ OUT_OF_CORPUS = [
     "What is the boiling point of mercury in degrees Celsius?",
     "Who won the 2018 FIFA World Cup final?",
     "What is the recipe for a classic French omelette?",
+    # none of these is in the off-topic questions the answerability model is trained on (training/data/off_topic/)
+    "What is the capital of Australia?",
+    "What is the recipe for chocolate cake?",
+    "How do I reset my wifi router?",
 ]
 
 
@@ -266,8 +270,6 @@ def test_a_question_about_a_date_reads_the_orders_in_force_then_and_the_changes_
     assert read and all(issued(c) <= "2025-04-05" for c in read)
 
 
-@pytest.mark.xfail(strict=True, reason="known weakness of the answerability model (sixteenth session): it refuses this "
-                                        "question over the orders in force on April 5 (validation: 4.0% false refusals)")
 def test_a_question_about_a_date_is_answered_from_an_order_in_force_then(demo_assistant):
     issued = lambda chunk: demo_assistant.catalog.title_date(chunk.source)[1]  # noqa: E731
     answer = demo_assistant.ask("What duty applied to low-value postal items from China on April 5, 2025?")

@@ -121,6 +121,12 @@ def test_the_numpy_screen_gives_lightgbms_probabilities():
     assert np.allclose(ReaderModel().screen.predict(rows), booster.predict(rows), rtol=0, atol=1e-12)
 
 
+def test_the_screen_refuses_rows_of_another_feature_list():
+    """Rows collected under another feature list would be read column by column all the same, and scored wrong."""
+    with pytest.raises(ValueError, match=f"trained on {len(FEATURES)}"):
+        ReaderModel().screen.predict(np.zeros((1, len(FEATURES) + 2)))
+
+
 def test_int8_cross_encoder_scores_match_full_precision():
     """The shipped int8 model against the fp32 model's logits on validation pairs, kept by the training script."""
     reference = json.loads((MODEL_DIR / "cross_encoder_reference.json").read_text())
