@@ -65,9 +65,9 @@ def check(questions: Path, docs: Path) -> int:
             bad(where, f"type {kind!r} is not one of {sorted(TYPES)}")
         evidence = q.get("evidence") or []
         keywords = q.get("keywords") or []
-        if kind == "unanswerable":
+        if kind in ("unanswerable", "off_topic"):  # no document answers either
             if evidence or keywords:
-                bad(where, "an unanswerable question has empty evidence and keywords")
+                bad(where, f"an {kind} question has empty evidence and keywords")
             about = q.get("about")
             if about is not None and doc_text(about) is None:
                 bad(where, f"'about' names {about!r}, which is not in docs/")
