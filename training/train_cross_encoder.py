@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "training"))
 
-from train_reader import ANSWERABILITY_ONLY, SEED, load_cache  # noqa: E402
+from train_reader import SEED, reading_rows  # noqa: E402
 
 from assistant.reader import MODEL_DIR  # noqa: E402
 from vectorstore.embeddings import bundled_model_path, cpu_has_native_bf16  # noqa: E402
@@ -42,8 +42,8 @@ CONTINUE_LR = 2e-5
 def ranked_candidates(split: str, screen):
     """Per question of a split that has candidates: the cached row and the indices of its gold candidates and of
     its wrong ones, the latter in the screen's order (hard negatives first)."""
-    for r in load_cache(split):
-        if not len(r.labels) or r.type in ANSWERABILITY_ONLY:
+    for r in reading_rows(split):
+        if not len(r.labels):
             continue
         order = np.argsort(-screen.predict(r.cheap))
         positives = [int(i) for i in np.where(r.labels > 0)[0]]
@@ -202,8 +202,8 @@ def quantize(fp32: Path, model_dir: Path) -> None:
     # the six feed-forward output projections stay fp32 and the rest is quantised with one scale per tensor: for
     # the eighteenth session's model (48 validation pairs) the largest difference from fp32 was 0.19 of the logits'
     # standard deviation, against 0.34 per channel with the same layers kept and 0.75 per channel with layers 0
-    # and 1 kept (the earlier choice); offline validation, overview questions: keyword 0.232, fp32 0.242, the
-    # earlier choice 0.202. Each 34 MB.
+    # and 1 kept (the earlier choice); offline validation, overview questions, keyword / evidence: 0.182 / 0.323,
+    # the earlier choice 0.182 / 0.303, fp32 0.202 / 0.333. Each 34 MB.
     feed_forward_out = [node.name for node in onnx.load(str(fp32)).graph.node
                         if node.op_type == "MatMul" and node.name.endswith("/output/dense/MatMul")
                         and "/attention/" not in node.name]

@@ -83,6 +83,11 @@ def load_cache(split: str) -> list[Collected]:
         return [Collected(**{k: v for k, v in fields.items() if k in known}) for fields in pickle.load(f)]
 
 
+def reading_rows(split: str) -> list[Collected]:
+    """The cached rows the screen, the cross-encoder and the tuning of the answer read: all but ANSWERABILITY_ONLY."""
+    return [r for r in load_cache(split) if r.type not in ANSWERABILITY_ONLY]
+
+
 def full_source(doc: str) -> str:
     return TRUMP_2025 + doc[len("eo2025/"):] if doc.startswith("eo2025/") else doc
 
@@ -198,9 +203,9 @@ def figures(data: list[Collected], orders, probabilities, meta: dict, answerable
 
 
 def fit(model_dir: Path = MODEL_DIR) -> None:
-    train = load_cache("train")
-    validation = [r for r in load_cache("validation") if r.type not in ANSWERABILITY_ONLY]
-    screened_train = [r for r in train if len(r.labels) and r.type not in SCREEN_LEAVES_OUT | ANSWERABILITY_ONLY]
+    train = reading_rows("train")
+    validation = reading_rows("validation")
+    screened_train = [r for r in train if len(r.labels) and r.type not in SCREEN_LEAVES_OUT]
     x = np.vstack([r.cheap for r in screened_train])
     y = np.concatenate([r.labels for r in screened_train])
     print(f"train: {len(train)} questions; the screen's {len(screened_train)} with candidates, {len(y)} candidates, "
