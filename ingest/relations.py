@@ -18,7 +18,7 @@ from ingest.dates import parse_date
 from ingest.records import Document
 from ingest.text import split_sentences
 
-RELATIONS_VERSION = "6"  # bump when extraction changes: stores find their relations again on the next ingest
+RELATIONS_VERSION = "7"  # bump when extraction changes: stores find their relations again on the next ingest
 RELATIONS = ("amends", "revokes", "supersedes", "suspends", "extends", "implements", "continues", "modifies")
 # how a later document's change reads in an answer: "Revoked by Executive Order 14151 of January 20, 2025"
 PAST_TENSE = {"amends": "Amended", "revokes": "Revoked", "supersedes": "Superseded", "suspends": "Suspended",
@@ -29,9 +29,9 @@ _DATE = rf"(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}"
 _KINDS = {"executive order": "executive_order", "executive orders": "executive_order", "e.o.": "executive_order",
           "proclamation": "proclamation", "proclamations": "proclamation"}
 # "Nos. 10590 (January 18, 1955), 10722 of August 5, 1957 (22 F.R. 8135), and 10925": each number with its date or
-# citation (parentheses are blanked by then)
+# citation (parentheses are blanked by then); "No. 980a" is not order 980
 _ITEM_TAIL = rf"(?:,?\s+(?:of|dated)\s+{_DATE})?(?:\s*\(\s*\))?(?:,\s+as\s+amended(?=,))?"
-_NUMBER_LIST = (rf"\d{{3,5}}{_ITEM_TAIL}(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:Nos?\.?\s*)?\d{{3,5}}(?![\d.])"
+_NUMBER_LIST = (rf"\d{{3,5}}(?!\d)(?-i:(?![a-z])){_ITEM_TAIL}(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)(?:Nos?\.?\s*)?\d{{3,5}}(?![\d.])(?-i:(?![a-z]))"
                 rf"{_ITEM_TAIL})*")
 _NUMBER_DATE = re.compile(rf"(\d{{3,5}})(?:,?\s+(?:of|dated)\s+({_DATE}))?")
 _NUMBERED = re.compile(
@@ -51,9 +51,11 @@ _CITING = re.compile(
     r"(?:\s*,\s*(?:and\s+)?(?:amended|modified|extended|continued|supplemented|revised))*(?:\s+(?:by|in|through))?"
     r"|\bpursuant\s+to|\bunder|\bin\s+accordance\s+with|\bconsistent\s+with|\bestablished\s+(?:by|in|under|pursuant\s+to)"
     r"|\bcreated\s+(?:by|under)|\bdescribed\s+in|\bset\s+forth\s+in|\bspecified\s+in|\breferred\s+to\s+in|\bprovided\s+(?:for\s+)?in"
-    r"|\bdeclared\s+in|\bissued\s+(?:under|pursuant\s+to)|\bdefined\s+in|\bidentified\s+in|\blisted\s+in|\bimposed\s+(?:by|in|under)"
+    r"|\bdeclared\s+(?:in|by)|\bproclaimed\s+(?:in|by)|\bon\s+the\s+subject\s+of|\bexclusive\s+of|\bexcept(?:\s+for)?"
+    r"|\b(?:steps|actions?|measures)\s+taken\s+(?:in|under|by)|\bamendments?\s+(?:it|that\s+order)\s+made\s+to"
+    r"|\bissued\s+(?:under|pursuant\s+to)|\bdefined\s+in|\bidentified\s+in|\blisted\s+in|\bimposed\s+(?:by|in|under)"
     r"|\bdesignated\s+(?:by|in|under)|\bauthority\s+of|\bin\s+response\s+to|\baddressed\s+(?:with\s+additional\s+measures\s+)?in|\bwhich\s+(?:amended|modified|revoked|superseded)"
-    r"|\b(?:amended|modified|revoked|rescinded|superseded|suspended|extended|continued|replaced|affected|described)"
+    r"|\b(?:amended|modified|revoked|rescinded|superseded|suspended|extended|expanded|continued|replaced|affected|described)"
     r",?(?:\s+(?:for|in|until|through|as)?\s*[\w-]+){0,3}?\s+by|\bsee|\bdescribed\s+in"
     r"|\b(?:amending|modifying|revoking|rescinding|superseding|suspending|extending|continuing|implementing)(?:\s+and\s+\w+ing)?)"
     r"(?:\s+(?:the\s+)?(?:sections?|secs?\.|subsections?|paragraphs?|parts?|annex(?:es)?)\s+[\w().,\s]{1,40}?\s+of)?(?:\s+the)?\s*$",
@@ -219,6 +221,16 @@ _CLUSTER_CHARS = 40
 _VERB_BEFORE_CHARS = 100  # "I hereby revoke Executive Order ...": a verb before the orders it acts on stands close to them  # "is hereby revoked and superseded": verbs this close act on the same target
 
 
+# "Revocation of Executive Order 13507", "amendments to Executive Order 12824": a noun acts on what follows it only
+# (a title line "Amendments to Executive Orders 12824 and 12835, and Revocation of Executive Order 13507")
+_NOMINAL = re.compile(r"(?:revocations?|rescissions?|amendments?|modifications?|suspension)\s+(?:of|to)\b", re.I)
+# "the Presidential Memorandum of August 25, 2017 ..., remains revoked": a state, not a change (the verb of no relation)
+_STATE = re.compile(r"\bremains?\s+(?:revoked|rescinded|superseded|suspended)\b", re.I)
+# "Nothing in this order shall supersede ... Executive Order 12968": the verb is denied
+_DENIED = re.compile(r"\bnothing\s+in\s+this\s+(?:order|proclamation|section|memorandum)\s+"
+                     r"(?:shall\s+(?:be\s+(?:construed|deemed)\s+to\s+)?)?$", re.I)
+
+
 def _first_at_or_after(starts: list[int], default: int, at: int) -> int:
     return next((start for start in starts if start >= at), default)
 
@@ -232,7 +244,7 @@ def _verbs_of(target: _Target, verbs: list[tuple[int, int, str]], carried_over: 
         return []
     if carried_over:
         return [(name, (a, b)) for a, b, name in verbs]
-    after = [v for v in verbs if v[0] >= target.end]
+    after = [v for v in verbs if v[0] >= target.end and not _NOMINAL.match(masked, v[0])]
     if after:
         chosen = [after[0]]
         for verb in after[1:]:  # "is revoked and superseded", not "is revoked and Executive Order 13562 is amended"
@@ -341,7 +353,9 @@ def extract_relations(document: Document) -> list[Relation]:
         if _WHEREAS.match(text, start):
             carried = []
             continue  # a preamble recalls what was done; it acts on nothing
-        verbs = sorted(((m.start(), m.end(), name) for name, pattern in _VERBS.items() for m in pattern.finditer(masked, start, end)))
+        verbs = sorted((m.start(), m.end(), name) for name, pattern in _VERBS.items() for m in pattern.finditer(masked, start, end)
+                       if not _DENIED.search(masked, start, m.start()))
+        verbs = sorted(verbs + [(m.start(), m.end(), "") for m in _STATE.finditer(masked, start, end)]) if verbs else verbs
         targets = _targets(text, start, end, masked, own, titles)
         if verbs and not targets:
             opens_list = text[start:end].rstrip().endswith(":") or re.search(r"\b(?:following|below)\b", text[start:end], re.I)
@@ -368,6 +382,8 @@ def extract_relations(document: Document) -> list[Relation]:
         first_target_after = functools.partial(_first_at_or_after, starts, end)
         for target in targets:
             for name, verb in _verbs_of(target, verbs or carried, not verbs, masked, first_target_after):
+                if not name:
+                    continue
                 key = (name, target.kind, target.number, target.date if target.number is None else None)
                 if key in relations:
                     continue

@@ -10,6 +10,11 @@ Two folders for writers who never see the code:
 - `time_corpus`: the demo corpus plus pairs of older orders where one names the other beside a change word, so that
   questions about what changed what, and when, can be asked of documents of every era.
 
+- `--time-train READER_CORPUS OUT`: pairs of older orders of the reader corpus's train documents (none in a
+  validation or test split, in the time corpus or in a relation sample) where one names the other beside a change
+  word, with every document of the corpus that names either so, in four writers' folders `time_train/t1..t4`: the
+  time questions' train part (the validation and test parts are asked of the time corpus).
+
 - `--more r5 r6 ...`: further samples of 50 older orders each (half state a change, as r3/r4; half drawn at
   random), none of them in an earlier sample's list or the time questions: a fresh test sample once the earlier
   test sample has been run (fourteenth session: r2 and r4 became tuning data, r5 and r6 the test sample).
@@ -18,6 +23,7 @@ Orders of Jimmy Carter and Richard Nixon are left out (kept for an outside check
 
 Usage:  python training/select_relation_documents.py FULL_CORPUS_DIR DEMO_CORPUS_DIR OUT_DIR
         python training/select_relation_documents.py --more r5 r6 FULL_CORPUS_DIR OUT_DIR
+        python training/select_relation_documents.py --time-train READER_CORPUS_DIR OUT_DIR
 """
 from __future__ import annotations
 
@@ -94,6 +100,51 @@ def more(full: Path, out: Path, batches: list[str]) -> None:
         print(f"{batch}: {picked} documents")
 
 
+def time_train(corpus: Path, out: Path, writers: int = 4) -> None:
+    """Chains of train documents for the time questions' train part: (later, earlier) pairs where the later order
+    names the earlier beside a change word, each pair's folder holding every corpus document that names either so
+    (a writer must see all that changes them to say what is in force)."""
+    data = Path(__file__).resolve().parent / "data"
+    splits = json.loads((data / "documents.json").read_text())
+    taken = {json.loads(line)["source"] for path in sorted((data / "relations").glob("r*.jsonl"))
+             for line in path.read_text().splitlines() if line.strip()}
+    for path in sorted((data / "time").glob("*.jsonl")):
+        taken.update(e["doc"] for line in path.read_text().splitlines() if line.strip()
+                     for e in json.loads(line).get("evidence") or [])
+    sources = sorted(str(p.relative_to(corpus)) for p in (corpus / "Presidential_Executive_Orders").rglob("*.md"))
+    by_number = {n: s for s in reversed(sources) if (n := own_number(s))}
+    names: dict[str, set[str]] = defaultdict(set)  # source -> the corpus orders it names beside a change word
+    for source in sources:
+        for line in (corpus / source).read_text(errors="replace").splitlines():
+            if CHANGE_WORD.search(line):
+                names[source].update(by_number[n] for n in NAMED_ORDER.findall(line)
+                                     if n in by_number and by_number[n] != source)
+    named_by: dict[str, set[str]] = defaultdict(set)
+    for source, targets in names.items():
+        for target in targets:
+            named_by[target].add(source)
+
+    def usable(source: str) -> bool:
+        return (splits.get(source, {}).get("split", "train") == "train" and source not in taken
+                and "/2025/" not in source and source.split("/")[1] not in HELD_OUT_PRESIDENTS)
+
+    pairs = []
+    for later in sources:
+        for earlier in sorted(names[later]):
+            folder = {later, earlier} | named_by[later] | named_by[earlier]
+            if all(usable(s) for s in folder):
+                pairs.append((later, earlier, folder))
+    random.Random(f"{SEED}-time-train").shuffle(pairs)
+    for w in range(writers):
+        batch = out / "time_train" / f"t{w + 1}"
+        mine = pairs[w::writers]
+        for _, _, folder in mine:
+            for source in folder:
+                copy(corpus / source, batch / "docs" / source)
+        (batch / "pairs.txt").write_text("".join(f"{l}  acts on  {e}\n" for l, e, _ in mine))
+        print(f"t{w + 1}: {len(mine)} pairs, {len(list((batch / 'docs').rglob('*.md')))} documents")
+
+
 def main(full: Path, demo: Path, out: Path) -> None:
     rng = random.Random(SEED)
     by_president, by_number = older_orders(full)
@@ -151,7 +202,9 @@ def main(full: Path, demo: Path, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) >= 5 and sys.argv[1] == "--more":
+    if len(sys.argv) == 4 and sys.argv[1] == "--time-train":
+        time_train(Path(sys.argv[2]), Path(sys.argv[3]))
+    elif len(sys.argv) >= 5 and sys.argv[1] == "--more":
         more(Path(sys.argv[-2]), Path(sys.argv[-1]), sys.argv[2:-2])
     elif len(sys.argv) == 4:
         main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))

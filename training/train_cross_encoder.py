@@ -129,8 +129,8 @@ def main(epochs: int, hard_negatives: int | None, model_dir: Path, loss: str = "
         # replayed beside it so it keeps what it knew
         hard = GROUP - 2 if hard_negatives is None else hard_negatives
         ranked = list(ranked_candidates("train", screen))
-        new = groups([c for c in ranked if c[0].type == focus], hard)
-        rest = groups([c for c in ranked if c[0].type != focus], hard)
+        new = groups([c for c in ranked if c[0].type.startswith(focus)], hard)
+        rest = groups([c for c in ranked if not c[0].type.startswith(focus)], hard)
         batches = new + random.Random(SEED).sample(rest, min(len(rest), int(replay * len(new))))
         random.Random(SEED).shuffle(batches)
         print(f"train groups: {len(new)} of {focus} questions, {len(batches) - len(new)} of the others replayed")
@@ -193,24 +193,57 @@ def export(model, tokenizer, model_dir: Path) -> None:
     quantize(fp32, model_dir)
 
 
+REFERENCE_PAIRS = 48  # validation pairs kept beside the int8 model for its test
+CHOICE_PAIRS = 192  # the next validation pairs: on them the quantisation recipe is chosen
+
+
 def quantize(fp32: Path, model_dir: Path) -> None:
-    """The int8 copy the assistant reads, and the reference logits its test compares it with."""
+    """The int8 copy the assistant reads, and the reference logits its test compares it with. Which layers stay
+    fp32, and one scale per tensor or per channel, is chosen per model: the recipe whose logits lie closest to
+    fp32's (largest difference, in the logits' standard deviations) on CHOICE_PAIRS validation pairs apart from the
+    reference pairs. No single recipe held for every model: the eighteenth session's needed one scale per tensor
+    (0.19 against 0.34 per channel), the twentieth's per channel with both feed-forward layers kept (0.43 against
+    1.66 with one scale per tensor; 0.18 on the reference pairs)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    from assistant.reader import CrossEncoder
+
     target = model_dir / "cross_encoder.onnx"
-    # the six feed-forward output projections stay fp32 and the rest is quantised with one scale per tensor: for
-    # the eighteenth session's model (48 validation pairs) the largest difference from fp32 was 0.19 of the logits'
-    # standard deviation, against 0.34 per channel with the same layers kept and 0.75 per channel with layers 0
-    # and 1 kept (the earlier choice); offline validation, overview questions, keyword / evidence: 0.182 / 0.323,
-    # the earlier choice 0.182 / 0.303, fp32 0.202 / 0.333. Each 34 MB.
-    feed_forward_out = [node.name for node in onnx.load(str(fp32)).graph.node
-                        if node.op_type == "MatMul" and node.name.endswith("/output/dense/MatMul")
-                        and "/attention/" not in node.name]
-    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=False,
-                     nodes_to_exclude=feed_forward_out)
-    print(f"exported {target} ({target.stat().st_size / 1e6:.1f} MB); fp32 copy at {fp32}")
+    matmuls = [node.name for node in onnx.load(str(fp32)).graph.node if node.op_type == "MatMul"]
+    feed_forward_out = [n for n in matmuls if n.endswith("/output/dense/MatMul") and "/attention/" not in n]
+    feed_forward_in = [n for n in matmuls if n.endswith("/intermediate/dense/MatMul")]
+    first_layer = [n for n in matmuls if "/layer.0/" in n]
+    recipes = {  # name: (nodes kept fp32, per channel): 34, 34, 37 and 44 MB
+        "feed-forward outputs kept, one scale per tensor": (feed_forward_out, False),
+        "feed-forward outputs kept, per channel": (feed_forward_out, True),
+        "feed-forward outputs and layer 0 kept, per channel": (sorted(set(feed_forward_out + first_layer)), True),
+        "feed-forward layers kept, per channel": (feed_forward_out + feed_forward_in, True),
+    }
+    sample = _validation_pairs()[REFERENCE_PAIRS: REFERENCE_PAIRS + CHOICE_PAIRS]
+    expected = np.array([CrossEncoder(fp32).logits(q, [t])[0] for q, t, _ in sample])
+    best = None
+    for name, (kept, per_channel) in recipes.items():
+        trial = model_dir / "cross_encoder.trial.onnx"
+        quantize_dynamic(str(fp32), str(trial), weight_type=QuantType.QInt8, per_channel=per_channel,
+                         nodes_to_exclude=kept)
+        got = np.array([CrossEncoder(trial).logits(q, [t])[0] for q, t, _ in sample])
+        distance = float(np.abs(got - expected).max() / expected.std())
+        print(f"int8 recipe '{name}': largest difference from fp32 {distance:.3f} of the logits' spread "
+              f"({len(sample)} validation pairs)")
+        if best is None or distance < best[0]:
+            best = (distance, name)
+            trial.replace(target)
+        else:
+            trial.unlink()
+    print(f"exported {target} ({target.stat().st_size / 1e6:.1f} MB, {best[1]}); fp32 copy at {fp32}")
     reference(fp32, model_dir)
+
+
+def _validation_pairs() -> list[tuple[str, str, float]]:
+    import lightgbm
+
+    return pairs("validation", lightgbm.Booster(model_file=str(MODEL_DIR / "screen.txt")))
 
 
 def reference(fp32: Path, model_dir: Path = MODEL_DIR) -> None:
@@ -218,12 +251,9 @@ def reference(fp32: Path, model_dir: Path = MODEL_DIR) -> None:
     the quantised copy against them."""
     import json
 
-    import lightgbm
-
     from assistant.reader import CrossEncoder
 
-    screen = lightgbm.Booster(model_file=str(MODEL_DIR / "screen.txt"))
-    sample = pairs("validation", screen)[:48]
+    sample = _validation_pairs()[:REFERENCE_PAIRS]
     full, quantised = CrossEncoder(fp32), CrossEncoder(model_dir / "cross_encoder.onnx")
     expected = [float(full.logits(q, [t])[0]) for q, t, _ in sample]
     got = [float(quantised.logits(q, [t])[0]) for q, t, _ in sample]
@@ -249,8 +279,8 @@ if __name__ == "__main__":
                         help="go on training this exported model (e.g. the shipped assistant/reader_model/"
                              "cross_encoder.onnx) instead of starting from the bundled MiniLM weights")
     parser.add_argument("--focus", metavar="TYPE",
-                        help="train on the questions of this type (e.g. overview) with --replay times as many "
-                             "groups of the other questions")
+                        help="train on the questions whose type starts with this (e.g. overview, or time_ for "
+                             "every kind of time question) with --replay times as many groups of the other questions")
     parser.add_argument("--replay", type=float, default=REPLAY)
     parser.add_argument("--quantize", type=Path, metavar="FP32_ONNX",
                         help="only quantise this full-precision export again (and recompute the reference logits)")

@@ -175,9 +175,32 @@ def test_a_failed_commit_leaves_the_relations_as_they_were(tmp_path, monkeypatch
     # a preamble recalls; it acts on nothing
     ("WHEREAS by Proclamation No. 2914 of December 16, 1950, I proclaimed a national emergency, which was extended "
      "by the Congress and is suspended as to some ports; and", set()),
+    # (twentieth session, from the misses of r5 + r6) a noun acts on what follows it only
+    ("**Amendments to Executive Orders 12824, 12835, and 13532, and Revocation of Executive Order 13507**",
+     {("amends", "12824"), ("amends", "12835"), ("amends", "13532"), ("revokes", "13507")}),
+    # a change denied, a state kept, an emergency named only for its duration, an order excluded
+    ("(c) Nothing in this order shall supersede, impede, or otherwise affect the remainder of Executive Order 12968 "
+     "of August 2, 1995, as amended.", set()),
+    ("The Presidential Memorandum of March 23, 2018, is hereby revoked, and the Presidential Memorandum of August "
+     "25, 2017, remains revoked.", {("revokes", "2018-03-23")}),
+    ("Such examinations are hereby suspended for the duration of the national emergency proclaimed by Proclamation "
+     "No. 2914 of December 16, 1950.", set()),
+    ("Exclusive of Executive Order No. 10952 of July 20, 1961, all prior Executive orders are superseded to the "
+     "extent inconsistent with this order.", set()),
+    # the orders that widened an emergency before are its history
+    ("I hereby expand the scope of the national emergency declared in Executive Order 13660 of March 6, 2014, and "
+     "expanded by Executive Order 13661 of March 16, 2014, and Executive Order 13662 of March 20, 2014.",
+     {("extends", "13660")}),
+    # a title's number run into the next word still is its number
+    ("Executive Order 13803Reviving the National Space Council is amended by adding a section.", {("amends", "13803")}),
 ])
 def test_the_formulaic_ways_orders_change_other_orders(text, expected):
     assert found(Document(source="x.md", text=text, title="Executive Order 11111: Test")) == expected
+
+
+def test_an_order_number_with_a_letter_after_it_is_not_that_number():
+    text = "(b) Executive Order No. 980a of November 25, 1946, is revoked."
+    assert ("revokes", "980") not in found(Document(source="x.md", text=text, title="Executive Order 11111: Test"))
 
 
 def test_a_title_that_states_the_change_gives_it_when_the_text_does_not_name_the_order():
