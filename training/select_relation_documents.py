@@ -73,17 +73,25 @@ def older_orders(full: Path) -> tuple[dict[str, list[Path]], dict[str, Path]]:
     return by_president, by_number
 
 
-def more(full: Path, out: Path, batches: list[str]) -> None:
-    """Further samples of older orders for relation lists, clear of every document an earlier list or the time
-    questions hold."""
-    data = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def taken_documents() -> set[str]:
+    """Every document a relation list or a time question already holds."""
     taken: set[str] = set()
-    for path in sorted((data / "relations").glob("r*.jsonl")):
+    for path in sorted((DATA / "relations").glob("r*.jsonl")):
         taken.update(json.loads(line)["source"] for line in path.read_text().splitlines() if line.strip())
-    for path in sorted((data / "time").glob("*.jsonl")):
+    for path in sorted((DATA / "time").glob("*.jsonl")):
         for line in path.read_text().splitlines():
             if line.strip():
                 taken.update(e["doc"] for e in json.loads(line).get("evidence") or [])
+    return taken
+
+
+def more(full: Path, out: Path, batches: list[str]) -> None:
+    """Further samples of older orders for relation lists, clear of every document an earlier list or the time
+    questions hold."""
+    taken = taken_documents()
     rng = random.Random(f"{SEED}-{'-'.join(batches)}")
     by_president, _ = older_orders(full)
     presidents = sorted(by_president)
@@ -104,13 +112,8 @@ def time_train(corpus: Path, out: Path, writers: int = 4) -> None:
     """Chains of train documents for the time questions' train part: (later, earlier) pairs where the later order
     names the earlier beside a change word, each pair's folder holding every corpus document that names either so
     (a writer must see all that changes them to say what is in force)."""
-    data = Path(__file__).resolve().parent / "data"
-    splits = json.loads((data / "documents.json").read_text())
-    taken = {json.loads(line)["source"] for path in sorted((data / "relations").glob("r*.jsonl"))
-             for line in path.read_text().splitlines() if line.strip()}
-    for path in sorted((data / "time").glob("*.jsonl")):
-        taken.update(e["doc"] for line in path.read_text().splitlines() if line.strip()
-                     for e in json.loads(line).get("evidence") or [])
+    splits = json.loads((DATA / "documents.json").read_text())
+    taken = taken_documents()
     sources = sorted(str(p.relative_to(corpus)) for p in (corpus / "Presidential_Executive_Orders").rglob("*.md"))
     by_number = {n: s for s in reversed(sources) if (n := own_number(s))}
     names: dict[str, set[str]] = defaultdict(set)  # source -> the corpus orders it names beside a change word
@@ -138,6 +141,7 @@ def time_train(corpus: Path, out: Path, writers: int = 4) -> None:
     for w in range(writers):
         batch = out / "time_train" / f"t{w + 1}"
         mine = pairs[w::writers]
+        batch.mkdir(parents=True, exist_ok=True)
         for _, _, folder in mine:
             for source in folder:
                 copy(corpus / source, batch / "docs" / source)

@@ -220,14 +220,18 @@ def quantize(fp32: Path, model_dir: Path) -> None:
         "feed-forward outputs and layer 0 kept, per channel": (sorted(set(feed_forward_out + first_layer)), True),
         "feed-forward layers kept, per channel": (feed_forward_out + feed_forward_in, True),
     }
-    sample = _validation_pairs()[REFERENCE_PAIRS: REFERENCE_PAIRS + CHOICE_PAIRS]
-    expected = np.array([CrossEncoder(fp32).logits(q, [t])[0] for q, t, _ in sample])
+    validation = _validation_pairs()
+    sample = validation[REFERENCE_PAIRS: REFERENCE_PAIRS + CHOICE_PAIRS]
+    full = CrossEncoder(fp32)
+    expected = np.array([full.logits(q, [t])[0] for q, t, _ in sample])
     best = None
     for name, (kept, per_channel) in recipes.items():
         trial = model_dir / "cross_encoder.trial.onnx"
         quantize_dynamic(str(fp32), str(trial), weight_type=QuantType.QInt8, per_channel=per_channel,
                          nodes_to_exclude=kept)
-        got = np.array([CrossEncoder(trial).logits(q, [t])[0] for q, t, _ in sample])
+        quantised = CrossEncoder(trial)
+        got = np.array([quantised.logits(q, [t])[0] for q, t, _ in sample])
+        del quantised  # its session holds the file the next recipe overwrites
         distance = float(np.abs(got - expected).max() / expected.std())
         print(f"int8 recipe '{name}': largest difference from fp32 {distance:.3f} of the logits' spread "
               f"({len(sample)} validation pairs)")
@@ -237,7 +241,7 @@ def quantize(fp32: Path, model_dir: Path) -> None:
         else:
             trial.unlink()
     print(f"exported {target} ({target.stat().st_size / 1e6:.1f} MB, {best[1]}); fp32 copy at {fp32}")
-    reference(fp32, model_dir)
+    reference(fp32, model_dir, validation)
 
 
 def _validation_pairs() -> list[tuple[str, str, float]]:
@@ -246,14 +250,14 @@ def _validation_pairs() -> list[tuple[str, str, float]]:
     return pairs("validation", lightgbm.Booster(model_file=str(MODEL_DIR / "screen.txt")))
 
 
-def reference(fp32: Path, model_dir: Path = MODEL_DIR) -> None:
-    """Keep the full-precision model's logits on validation pairs beside the int8 model, for the test that checks
-    the quantised copy against them."""
+def reference(fp32: Path, model_dir: Path = MODEL_DIR, validation: list[tuple[str, str, float]] | None = None) -> None:
+    """Keep the full-precision model's logits on validation pairs (`_validation_pairs`, unless given) beside the
+    int8 model, for the test that checks the quantised copy against them."""
     import json
 
     from assistant.reader import CrossEncoder
 
-    sample = _validation_pairs()[:REFERENCE_PAIRS]
+    sample = (validation if validation is not None else _validation_pairs())[:REFERENCE_PAIRS]
     full, quantised = CrossEncoder(fp32), CrossEncoder(model_dir / "cross_encoder.onnx")
     expected = [float(full.logits(q, [t])[0]) for q, t, _ in sample]
     got = [float(quantised.logits(q, [t])[0]) for q, t, _ in sample]
