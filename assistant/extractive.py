@@ -127,6 +127,7 @@ class CandidateFinder:
         self.document_text = document_text
         self._abbreviations: _Lru[tuple[str, int], dict[str, str]] = _Lru(256)
         self._sections: _Lru[tuple[str, int], Callable[[int], str]] = _Lru(256)
+        self._intros: _Lru[tuple[str, int], dict[int, tuple[int, int]]] = _Lru(256)
         self._units_cache: _Lru[tuple[str, int, int], list[_Unit]] = _Lru(4096)
 
     def candidates(self, chunks: Sequence[RetrievedChunk]) -> list[Candidate]:
@@ -156,6 +157,10 @@ class CandidateFinder:
         title_terms = set(tokenize(chunk.title))
         heading_terms = set(tokenize(chunk.heading))
         intros = _list_intros(text, sentences)
+        # an item at the chunk's start has its list's introduction in the chunk before: quoted as its lead, not read
+        # as its context (the reader was trained on the chunk's own)
+        in_document = self._intros.get_or_make((chunk.source, hash(text)), lambda: _list_intros_by_start(text))
+        earlier_intro = {(start, end): in_document[start] for start, end in sentences if start in in_document}
         defined = self._abbreviations.get_or_make((chunk.source, hash(text)), lambda: abbreviations(text))
         section_at = self._sections.get_or_make((chunk.source, hash(text)), lambda: section_titles(text))
         spans = [(start, end, intros.get(index)) for index, (start, end) in enumerate(sentences)]
@@ -164,6 +169,7 @@ class CandidateFinder:
         for start, end, intro in spans + _lists(text, sentences):
             if _is_heading(text, start, end):
                 continue
+            intro_to_quote = intro or earlier_intro.get((start, end))
             context = heading_terms | (set(tokenize(text[intro[0]:intro[1]])) if intro else set())
             whole_list = intro is not None and end > intro[1] and text[start:end].count("\n") > 0
             start = _after_heading_lines(text, start, end)
@@ -181,7 +187,7 @@ class CandidateFinder:
                 if opening and opening[0] < s and not _sibling_items(text, opening, (s, e)):
                     lead = opening
                 else:
-                    lead = intro if intro is not None and intro[1] <= s else None
+                    lead = intro_to_quote if intro_to_quote is not None and intro_to_quote[1] <= s else None
                 units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
                                    len(terms & title_terms) >= 0.8 * max(len(terms), 1), section_at(s), lead,
                                    tuple(sorted({b for _, b in pieces if b > e}))))
@@ -438,6 +444,12 @@ def _list_intros(text: str, sentences: list[tuple[int, int]]) -> dict[int, tuple
             continue
         current = (start, end) if text[start:end].rstrip().endswith(":") else None
     return intros
+
+
+def _list_intros_by_start(text: str) -> dict[int, tuple[int, int]]:
+    """For each list item of a whole document, keyed by where it starts, the sentence that introduces its list."""
+    sentences = split_sentences(text, 0, len(text))
+    return {sentences[index][0]: intro for index, intro in _list_intros(text, sentences).items()}
 
 
 def _is_child_item(text: str, intro: tuple[int, int], item: tuple[int, int]) -> bool:

@@ -314,6 +314,20 @@ def test_a_later_window_and_a_list_item_carry_what_they_need_before_them(finder)
     assert first.lead is None
 
 
+def test_an_item_at_a_chunks_start_carries_the_introduction_from_the_chunk_before():
+    text = ("Sec. 4. De Minimis Tariff Increase. To ensure that these tariffs are not circumvented, I also deem it "
+            "necessary and appropriate to:\n\n"
+            "(a) increase the ad valorem rate of duty from 90 percent to 120 percent; and\n\n"
+            "(b) increase the per postal item duty from 75 dollars to 100 dollars.\n")
+    second = text.index("(b) increase")
+    chunk = RetrievedChunk(chunk_id="late", source="doc.md", title="Order", text=text[second:], start=second,
+                           end=len(text))
+    item = next(c for c in CandidateFinder(document_text=lambda _: text).candidates([chunk])
+                if c.text.startswith("(b) increase"))
+    assert text[item.lead[0]: item.lead[1]].endswith("I also deem it necessary and appropriate to:")
+    assert quoted_answer("q", [(item, item.start, item.end, item.text)]).answer.startswith("… (b) increase")
+
+
 def test_a_quote_that_opens_inside_its_sentence_or_list_is_shown_after_an_ellipsis(finder):
     text = ("(b) The USTR shall consider proposing the following actions:\n"
             "    (i) tariffs on ship-to-shore cranes made with foreign components; and\n"
