@@ -5,6 +5,8 @@
     python training/train_cross_encoder.py --loss listwise --model-dir /tmp/trial  # ranking loss over each question's candidates
     python training/train_cross_encoder.py --loss listwise --continue-from assistant/reader_model/cross_encoder.onnx \
         --focus overview --model-dir /tmp/trial   # the shipped model taught a new kind of question, others replayed
+    python training/train_cross_encoder.py --loss listwise --continue-from assistant/reader_model/cross_encoder.onnx \
+        --groups 3000 --model-dir /tmp/trial   # a further pass over 3,000 groups of all train questions
 
 It reads (question, candidate sentence) pairs: each train question's gold sentences as positives, the screen's
 best-ranked other candidates as hard negatives (same and look-alike documents), a few from unanswerable questions.
@@ -116,7 +118,8 @@ def weights_from_onnx(path: Path) -> dict:
 
 
 def main(epochs: int, hard_negatives: int | None, model_dir: Path, loss: str = "pointwise",
-         continue_from: Path | None = None, focus: str | None = None, replay: float = REPLAY) -> None:
+         continue_from: Path | None = None, focus: str | None = None, replay: float = REPLAY,
+         at_most: int | None = None) -> None:
     import lightgbm
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -141,6 +144,9 @@ def main(epochs: int, hard_negatives: int | None, model_dir: Path, loss: str = "
         train = pairs("train", screen, HARD_NEGATIVES if hard_negatives is None else hard_negatives)
         print(f"train pairs: {len(train)}, positive {sum(p[2] for p in train):.0f}")
         batches = [train[offset: offset + BATCH] for offset in range(0, len(train), BATCH)]
+    if at_most is not None and at_most < len(batches):
+        batches = random.Random(SEED).sample(batches, at_most)
+        print(f"trained on {at_most} of them, drawn at random")
     base = str(bundled_model_path())
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1)
@@ -286,6 +292,9 @@ if __name__ == "__main__":
                         help="train on the questions whose type starts with this (e.g. overview, or time_ for "
                              "every kind of time question) with --replay times as many groups of the other questions")
     parser.add_argument("--replay", type=float, default=REPLAY)
+    parser.add_argument("--groups", type=int, metavar="N",
+                        help="train on N of the groups (or batches), drawn at random with the fixed seed: with "
+                             "--continue-from, a further part-epoch over all train questions in the time one has")
     parser.add_argument("--quantize", type=Path, metavar="FP32_ONNX",
                         help="only quantise this full-precision export again (and recompute the reference logits)")
     parser.add_argument("--reference", action="store_true",
@@ -298,4 +307,5 @@ if __name__ == "__main__":
     elif args.focus and args.loss != "listwise":
         parser.error("--focus trains on listwise groups: add --loss listwise")
     else:
-        main(args.epochs, args.hard_negatives, args.model_dir, args.loss, args.continue_from, args.focus, args.replay)
+        main(args.epochs, args.hard_negatives, args.model_dir, args.loss, args.continue_from, args.focus, args.replay,
+             args.groups)

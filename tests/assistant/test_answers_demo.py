@@ -7,6 +7,7 @@ document that must be cited and a fact the answer must contain.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -189,6 +190,18 @@ def test_follow_up_uses_the_conversation(demo_assistant):
     answer = demo_assistant.ask("Can that period be extended?", history)
     assert not answer.refused
     assert "eo2025/02-February/2025-02-10-executive-order-14209.md" in {c.source for c in answer.citations}
+
+
+def test_no_quote_opens_with_a_bare_list_item(demo_assistant):
+    """A list item whose introduction is not quoted before it ("(c) increase the per postal item …") is shown after
+    "…", even when the introduction lies in an earlier chunk (issue 19 item 5's follow-up)."""
+    first = "What rate applies to Chinese goods after April 10, 2025?"
+    earlier = demo_assistant.ask(first)
+    follow_up = demo_assistant.ask("When did that take effect?", [{"role": "user", "content": first},
+                                                                  {"role": "assistant", "content": earlier.answer}])
+    answers = [earlier, follow_up] + [demo_assistant.ask(question) for question, _, _ in ANSWERABLE]
+    bare_item = re.compile(r"(?:^|\]\s)\([a-z0-9]{1,5}\)\s+[a-z]")
+    assert [a.answer for a in answers if bare_item.search(a.answer)] == []
 
 
 def test_which_order_changed_an_order_is_answered_from_the_relations(demo_assistant):
