@@ -159,10 +159,11 @@ class CandidateFinder:
         intros = _list_intros(text, sentences)
         # an item at the chunk's start has its list's introduction in the chunk before: quoted as its lead, not read
         # as its context (the reader was trained on the chunk's own)
-        in_document = self._intros.get_or_make((chunk.source, hash(text)), lambda: _list_intros_by_start(text))
+        document = (chunk.source, hash(text))
+        in_document = self._intros.get_or_make(document, lambda: _list_intros_by_start(text))
         earlier_intro = {(start, end): in_document[start] for start, end in sentences if start in in_document}
-        defined = self._abbreviations.get_or_make((chunk.source, hash(text)), lambda: abbreviations(text))
-        section_at = self._sections.get_or_make((chunk.source, hash(text)), lambda: section_titles(text))
+        defined = self._abbreviations.get_or_make(document, lambda: abbreviations(text))
+        section_at = self._sections.get_or_make(document, lambda: section_titles(text))
         spans = [(start, end, intros.get(index)) for index, (start, end) in enumerate(sentences)]
         # "Such position shall be …" says what of only with the sentence before it, so the two are also offered together
         spans += [(before, end, None) for before, end in _with_antecedents(text, sentences, intros)]

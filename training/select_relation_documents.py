@@ -35,6 +35,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+DATA = Path(__file__).resolve().parent / "data"
 SEED = 20261206_18
 HELD_OUT_PRESIDENTS = ("jimmy-carter", "richard-nixon")
 DEMO_PER_BATCH = 12
@@ -71,9 +72,6 @@ def older_orders(full: Path) -> tuple[dict[str, list[Path]], dict[str, Path]]:
         if number := own_number(source):
             by_number.setdefault(number, path)
     return by_president, by_number
-
-
-DATA = Path(__file__).resolve().parent / "data"
 
 
 def taken_documents() -> set[str]:
