@@ -163,7 +163,7 @@ class CrossEncoder:
 
         tokenizer = Tokenizer.from_file(str(bundled_model_path() / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=self.max_tokens, strategy="only_second")
-        tokenizer.enable_padding()
+        tokenizer.no_padding()  # the file pads to 128 tokens, which would count in the activations' int8 scale
         return tokenizer
 
     @cached_property
@@ -180,15 +180,17 @@ class CrossEncoder:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
 
-    def logits(self, question: str, texts: Sequence[str], batch_size: int = 16) -> np.ndarray:
-        out = []
-        for offset in range(0, len(texts), batch_size):
-            encodings = self._tokenizer.encode_batch([(question, t) for t in texts[offset: offset + batch_size]])
-            feed = {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-                    "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-                    "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
-            out.append(self._session.run(None, feed)[0].reshape(-1))
-        return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+    def logits(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        """One logit per text. Each pair runs on its own, unpadded: int8 dynamic quantisation scales activations over
+        the whole batch, padding included, so in a batch a sentence's score depended on its neighbours (validation,
+        the best of the screen's 6 is gold: batched 0.599, alone 0.613, fp32 0.615); alone is faster on 2 cores too."""
+        out = np.zeros(len(texts), dtype=np.float32)
+        for i, encoding in enumerate(self._tokenizer.encode_batch([(question, t) for t in texts])):
+            feed = {"input_ids": np.array([encoding.ids], dtype=np.int64),
+                    "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
+                    "token_type_ids": np.array([encoding.type_ids], dtype=np.int64)}
+            out[i] = self._session.run(None, feed)[0].reshape(-1)[0]
+        return out
 
 
 def blend(screen_probability: np.ndarray, logits: np.ndarray, weight: float) -> np.ndarray:

@@ -127,6 +127,19 @@ def test_the_screen_refuses_rows_of_another_feature_list():
         ReaderModel().screen.predict(np.zeros((1, len(FEATURES) + 2)))
 
 
+def test_a_sentence_scores_the_same_alone_and_beside_longer_ones():
+    """Padding a short sentence to a long neighbour's length changed its int8 logit by up to 3: the shortlist's
+    order must not depend on which sentences share the call."""
+    reference = json.loads((MODEL_DIR / "cross_encoder_reference.json").read_text())
+    by_length = sorted(reference, key=lambda r: len(r["question"]) + len(r["sentence"]))
+    short, longest = by_length[0], by_length[-1]["sentence"]
+    model = ReaderModel().cross_encoder
+    alone = model.logits(short["question"], [short["sentence"]])[0]
+    beside = model.logits(short["question"], [longest, short["sentence"], longest])
+    assert beside[1] == pytest.approx(alone, abs=1e-4)
+    assert beside[0] == pytest.approx(model.logits(short["question"], [longest])[0], abs=1e-4)
+
+
 def test_int8_cross_encoder_scores_match_full_precision():
     """The shipped int8 model against the fp32 model's logits on validation pairs, kept by the training script."""
     reference = json.loads((MODEL_DIR / "cross_encoder_reference.json").read_text())
