@@ -7,6 +7,8 @@
         --focus overview --model-dir /tmp/trial   # the shipped model taught a new kind of question, others replayed
     python training/train_cross_encoder.py --loss listwise --continue-from assistant/reader_model/cross_encoder.onnx \
         --groups 3000 --model-dir /tmp/trial   # a further pass over 3,000 groups of all train questions
+    python training/train_cross_encoder.py --loss listwise --continue-from assistant/reader_model/cross_encoder.onnx \
+        --focus t29 t30 --replay 1.5 --model-dir /tmp/trial   # taught the questions of new writing batches
 
 It reads (question, candidate sentence) pairs: each train question's gold sentences as positives, the screen's
 best-ranked other candidates as hard negatives (same and look-alike documents), a few from unanswerable questions.
@@ -65,6 +67,11 @@ def pairs(split: str, screen, hard_negatives: int = HARD_NEGATIVES) -> list[tupl
     return out
 
 
+def in_focus(row, focus: list[str]) -> bool:
+    """Whether a question is one --focus names: by the start of its type, or by its writing batch (its id's prefix)."""
+    return any(row.type.startswith(f) or row.qid.startswith(f"{f}-") for f in focus)
+
+
 def groups(candidates, hard_negatives: int = HARD_NEGATIVES, size: int = GROUP) -> list[list[tuple[str, str, float]]]:
     """For the listwise loss: per question of `candidates` (from `ranked_candidates`), one group per gold sentence
     (at most two): the gold sentence first, then the screen's best wrong candidates and a random one, `size` in all;
@@ -118,7 +125,7 @@ def weights_from_onnx(path: Path) -> dict:
 
 
 def main(epochs: int, hard_negatives: int | None, model_dir: Path, loss: str = "pointwise",
-         continue_from: Path | None = None, focus: str | None = None, replay: float = REPLAY,
+         continue_from: Path | None = None, focus: list[str] | None = None, replay: float = REPLAY,
          at_most: int | None = None) -> None:
     import lightgbm
     import torch
@@ -132,11 +139,11 @@ def main(epochs: int, hard_negatives: int | None, model_dir: Path, loss: str = "
         # replayed beside it so it keeps what it knew
         hard = GROUP - 2 if hard_negatives is None else hard_negatives
         ranked = list(ranked_candidates("train", screen))
-        new = groups([c for c in ranked if c[0].type.startswith(focus)], hard)
-        rest = groups([c for c in ranked if not c[0].type.startswith(focus)], hard)
+        new = groups([c for c in ranked if in_focus(c[0], focus)], hard)
+        rest = groups([c for c in ranked if not in_focus(c[0], focus)], hard)
         batches = new + random.Random(SEED).sample(rest, min(len(rest), int(replay * len(new))))
         random.Random(SEED).shuffle(batches)
-        print(f"train groups: {len(new)} of {focus} questions, {len(batches) - len(new)} of the others replayed")
+        print(f"train groups: {len(new)} of {' '.join(focus)} questions, {len(batches) - len(new)} of the others replayed")
     elif loss == "listwise":
         batches = groups(ranked_candidates("train", screen), GROUP - 2 if hard_negatives is None else hard_negatives)
         print(f"train groups: {len(batches)} of at most {GROUP}, with a gold sentence {sum(g[0][2] > 0 for g in batches)}")
@@ -288,9 +295,10 @@ if __name__ == "__main__":
     parser.add_argument("--continue-from", type=Path, metavar="ONNX",
                         help="go on training this exported model (e.g. the shipped assistant/reader_model/"
                              "cross_encoder.onnx) instead of starting from the bundled MiniLM weights")
-    parser.add_argument("--focus", metavar="TYPE",
-                        help="train on the questions whose type starts with this (e.g. overview, or time_ for "
-                             "every kind of time question) with --replay times as many groups of the other questions")
+    parser.add_argument("--focus", metavar="TYPE_OR_BATCH", nargs="+",
+                        help="train on the questions whose type starts with one of these (e.g. overview, or time_ for "
+                             "every kind of time question) or that a writing batch wrote (t29: ids t29-...), with "
+                             "--replay times as many groups of the other questions")
     parser.add_argument("--replay", type=float, default=REPLAY)
     parser.add_argument("--groups", type=int, metavar="N",
                         help="train on N of the groups (or batches), drawn at random with the fixed seed: with "
