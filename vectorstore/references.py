@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -88,6 +89,26 @@ def year_mentions(text: str) -> list[int]:
     return list(dict.fromkeys(int(year) for year in _YEAR.findall(text)))
 
 
+_CLAUSE_BREAK = re.compile(r",(?!\s*\d{4})|[;:?()]|\b(?:and|but|while)\b")  # not the comma of "March 6, 2025"
+
+
+@dataclass(frozen=True, slots=True)
+class YearMention:
+    """A year that a question about several documents names, with what narrows down which document of the year it
+    means: the dates it may be part of ("January 1950": documents dated 1950-01-__) and the clause that names it
+    ("Truman's January 1950 mutual defense order")."""
+
+    year: int
+    like_pattern: str
+    clause: str
+
+    @classmethod
+    def in_text(cls, text: str, year: int, dates: Sequence[DateMention] = ()) -> "YearMention":
+        pattern = next((d.like_pattern for d in dates if d.year == year), f"{year:04d}-%")
+        clause = next((part.strip() for part in _CLAUSE_BREAK.split(text) if str(year) in part), text)
+        return cls(year, pattern, clause)
+
+
 @dataclass(frozen=True, slots=True)
 class NamedDocuments:
     """The documents a question points at, read once from its text: orders by number and dates, and, for a question
@@ -95,9 +116,10 @@ class NamedDocuments:
 
     instruments: tuple[tuple[str, str], ...] = ()
     dates: tuple[DateMention, ...] = ()
-    years: tuple[int, ...] = ()
+    years: tuple[YearMention, ...] = ()
 
     @classmethod
     def in_text(cls, text: str, years: bool = False) -> "NamedDocuments":
-        return cls(tuple(instrument_mentions(text)), tuple(date_mentions(text)),
-                   tuple(year_mentions(text)) if years else ())
+        dates = tuple(date_mentions(text))
+        return cls(tuple(instrument_mentions(text)), dates,
+                   tuple(YearMention.in_text(text, year, dates) for year in year_mentions(text)) if years else ())

@@ -15,7 +15,7 @@ import numpy as np
 
 from ingest.catalog import Catalog, StoredChunk
 from vectorstore.chroma_store import ChromaStore, DenseHit
-from vectorstore.references import DateMention, NamedDocuments, titles_instrument
+from vectorstore.references import DateMention, NamedDocuments, YearMention, titles_instrument
 from vectorstore.embeddings import Embedder
 from vectorstore.hits import RetrievedChunk
 from vectorstore.lexical import LexicalIndex
@@ -224,7 +224,7 @@ class HybridRetriever:
         best_similarity = dense[0].similarity if dense else 0.0
         numbered = self._numbered_sources(named.instruments)
         fuse(self._named_ranking(named.dates, vector, pool, best_similarity, numbered), self.dated_weight)
-        of_years = [self._best_of_year(year, vector) for year in named.years]
+        of_years = [self._best_of_year(mention, self._towards(vector, mention.clause)) for mention in named.years]
         fuse(sorted((hit for _, hits in of_years for hit in hits), key=lambda hit: -hit.similarity), self.dated_weight)
         numbered += [source for source, _ in of_years if source and source not in numbered]
         ranked = sorted(fused, key=lambda cid: -fused[cid])
@@ -245,15 +245,25 @@ class HybridRetriever:
         return self.catalog.sources_titled([number for _, number in mentions],
                                            keep=lambda title: any(titles_instrument(title, *m) for m in mentions))
 
+    def _towards(self, vector: np.ndarray, text: str) -> np.ndarray:
+        """The question's vector moved toward a clause of it (the one naming a year): for a question about two
+        documents, which document of that year it means is found by both."""
+        if not text:
+            return vector
+        both = vector + np.asarray(self.embedder.embed_query(text))
+        return both / np.linalg.norm(both)
+
     def _similar(self, chunk_ids: Sequence[str], vector: np.ndarray) -> list[DenseHit]:
         """The stored chunks with their cosine similarity to `vector`, in stored order."""
         return [DenseHit(cid, float(np.dot(vec, vector))) for cid, vec in self.stored_vectors(chunk_ids).items()]
 
-    def _best_of_year(self, year: int, vector: np.ndarray, chunks: int = YEAR_CHUNKS) -> tuple[str, list[DenseHit]]:
-        """The document dated in `year` that holds the chunk most like the question, with its `chunks` chunks most
-        like it: for a question about two documents named by year ("Truman's 1950 order and his 1951 one"), the
-        document of each year it most likely means. ("", []) for a year without documents."""
-        sources = self.catalog.sources_dated([f"{year:04d}-%"], YEAR_LIMIT)
+    def _best_of_year(self, mention: YearMention, vector: np.ndarray,
+                      chunks: int = YEAR_CHUNKS) -> tuple[str, list[DenseHit]]:
+        """The document dated in the mentioned year (on the date it is part of, if any) that holds the chunk most
+        like `vector`, with its `chunks` chunks most like it: for a question about two documents named by year
+        ("Truman's 1950 order and his 1951 one"), the document of each year it most likely means. ("", []) for a
+        year without documents."""
+        sources = self.catalog.sources_dated([mention.like_pattern], YEAR_LIMIT)
         if not sources:
             return "", []
         if self.exact_vectors() is not None:

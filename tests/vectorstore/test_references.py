@@ -55,6 +55,20 @@ def test_years_are_read_only_when_asked_for():
 
     question = "Who administered the act under Truman's January 1950 order, and who under his 1951 one (not 1950)?"
     assert year_mentions(question) == [1950, 1951]
-    assert NamedDocuments.in_text(question, years=True).years == (1950, 1951)
+    assert [m.year for m in NamedDocuments.in_text(question, years=True).years] == [1950, 1951]
     assert NamedDocuments.in_text(question).years == ()
     assert year_mentions("Section 1702 of title 50 and 12,000 dollars") == []
+
+
+def test_each_year_comes_with_its_clause_and_date():
+    from vectorstore.references import NamedDocuments
+
+    question = ("Eisenhower's 1955 source-material order and Johnson's January 1964 national forest order each did "
+                "away with an earlier instrument. Which one did each eliminate?")
+    first, second = NamedDocuments.in_text(question, years=True).years
+    assert (first.year, first.like_pattern, first.clause) == (1955, "1955-%", "Eisenhower's 1955 source-material order")
+    assert (second.year, second.like_pattern) == (1964, "1964-01-__%")
+    assert second.clause.startswith("Johnson's January 1964 national forest order each did away")
+    on_a_day = NamedDocuments.in_text("How was potash treated in the March 6, 2025 adjustments, and from when?", years=True)
+    assert [(m.like_pattern, m.clause) for m in on_a_day.years] == [("2025-03-06%", "How was potash treated in the "
+                                                                      "March 6, 2025 adjustments")]

@@ -81,7 +81,7 @@ def _order(number: int, date: str, text: str) -> str:
 @pytest.mark.parametrize("exact_max_chunks", [10000, 0], ids=["exact", "approximate"])
 def test_a_question_about_two_orders_named_by_year_reads_the_best_order_of_each_year(tmp_path, embedder,
                                                                                       exact_max_chunks):
-    from vectorstore.references import NamedDocuments
+    from vectorstore.references import NamedDocuments, YearMention
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -109,3 +109,6 @@ def test_a_question_about_two_orders_named_by_year_reads_the_best_order_of_each_
     assert {"eo-10099.md", "eo-10300.md"} <= set(by_year.named_sources)
     assert "eo-10400.md" not in by_year.named_sources, "the 1950 order on the act, not the other one of 1950"
     assert {"eo-10099.md", "eo-10300.md"} <= {c.source for c in by_year.chunks}
+    # a year that is part of a date ("June 1950") means a document of that date, however the question reads
+    june = YearMention(1950, "1950-06-__%", "")
+    assert assistant.retriever._best_of_year(june, by_year.query_vector)[0] == "eo-10400.md"
