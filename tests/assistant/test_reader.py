@@ -159,6 +159,17 @@ def test_a_question_about_two_documents_gets_the_best_of_each():
     assert best_of_each_document(ranked[:2], 2) == [0], "one document read: its best alone"
 
 
+def test_a_question_about_two_documents_may_quote_two_sentences_of_each():
+    from assistant.reader import ReaderAnswerer, ReaderModel
+
+    a1, a2, a3 = (candidate(f"Sentence {n} of a.", "a.md", start=100 * n) for n in range(3))
+    b1, b2 = (candidate(f"Sentence {n} of b.", "b.md", start=100 * n) for n in range(2))
+    c1 = candidate("The only sentence of c.", "c.md")
+    ranked = [(a1, 0.9), (b1, 0.6), (a2, 0.5), (c1, 0.4), (b2, 0.3), (a3, 0.01)]
+    answerer = ReaderAnswerer(None, None, None, None, model=ReaderModel())
+    assert answerer.choose_per_document(ranked) == [a1, a2, b1, b2], "a third document and unlikely sentences left out"
+
+
 @pytest.fixture(scope="module")
 def trained_assistant(demo_assistant_with):
     return demo_assistant_with()
