@@ -393,7 +393,8 @@ class ReaderAnswerer:
         often asks two things of each."""
         chosen = []
         for best in best_of_each_document([(c.chunk.source, p) for c, p in ranked], TWO_DOCUMENTS):
-            of_document = [(c, p) for c, p in ranked if c.chunk.source == ranked[best][0].chunk.source]
+            source = ranked[best][0].chunk.source
+            of_document = [(c, p) for c, p in ranked if c.chunk.source == source]
             picks = choose_quotes([(c.chunk.source, c.start, c.end, c.words, p) for c, p in of_document],
                                   {**self.model.meta, **PER_DOCUMENT_CHOICE})
             chosen += [of_document[i][0] for i in picks]

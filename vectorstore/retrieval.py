@@ -224,7 +224,8 @@ class HybridRetriever:
         best_similarity = dense[0].similarity if dense else 0.0
         numbered = self._numbered_sources(named.instruments)
         fuse(self._named_ranking(named.dates, vector, pool, best_similarity, numbered), self.dated_weight)
-        of_years = [self._best_of_year(mention, self._towards(vector, mention.clause)) for mention in named.years]
+        steered = self._towards(vector, [mention.clause for mention in named.years], query)
+        of_years = [self._best_of_year(mention, towards) for mention, towards in zip(named.years, steered)]
         fuse(sorted((hit for _, hits in of_years for hit in hits), key=lambda hit: -hit.similarity), self.dated_weight)
         numbered += [source for source, _ in of_years if source and source not in numbered]
         ranked = sorted(fused, key=lambda cid: -fused[cid])
@@ -245,13 +246,17 @@ class HybridRetriever:
         return self.catalog.sources_titled([number for _, number in mentions],
                                            keep=lambda title: any(titles_instrument(title, *m) for m in mentions))
 
-    def _towards(self, vector: np.ndarray, text: str) -> np.ndarray:
-        """The question's vector moved toward a clause of it (the one naming a year): for a question about two
-        documents, which document of that year it means is found by both."""
-        if not text:
-            return vector
-        both = vector + np.asarray(self.embedder.embed_query(text))
-        return both / np.linalg.norm(both)
+    def _towards(self, vector: np.ndarray, clauses: Sequence[str], query: str) -> list[np.ndarray]:
+        """The question's vector moved toward each clause of it (those naming a year): for a question about two
+        documents, which document of that year it means is found by both. The clauses are embedded in one call;
+        one that is the whole query (no clause break) leaves the vector as it is."""
+        own = [clause for clause in dict.fromkeys(clauses) if clause and clause != query]
+        embedded = dict(zip(own, self.embedder.embed(own))) if own else {}
+        steered = []
+        for clause in clauses:
+            both = vector + embedded[clause] if clause in embedded else vector
+            steered.append(both / np.linalg.norm(both))
+        return steered
 
     def _similar(self, chunk_ids: Sequence[str], vector: np.ndarray) -> list[DenseHit]:
         """The stored chunks with their cosine similarity to `vector`, in stored order."""
