@@ -116,11 +116,17 @@ def features(question: QuestionAnalysis, candidates: Sequence["Candidate"], idf:
 
 
 _FEATURE_COLUMN = {name: index for index, name in enumerate(FEATURES)}
+KIND_FEATURES = [name for name in FEATURES if name.startswith(("asks_", "states_"))]
 ANSWERABILITY_FEATURES = [
     "log_best_probability", "best_logit", "second_logit", "logit_gap", "log_best_screen", "mean_top3_screen",
     "mean_logit", "best_coverage", "best_coverage_title", "best_coverage_context", "best_chunk_dense",
     "best_chunk_lexical", "best_chunk_rank", "best_matched_terms", "question_terms", "candidates", "max_coverage",
     "max_chunk_dense", "follow_up",
+    # what the question asks for and what its best sentence states: a question asking "how many" whose best
+    # sentence states no number is more often one the documents do not answer (validation, 4 seeds: refusal
+    # recall 0.857 -> 0.892 at the same 5% false refusals, keyword accuracy the same; the question's kinds alone
+    # did as well, the sentence's alone nothing)
+    *(f"best_{name}" for name in KIND_FEATURES),
 ]
 
 
@@ -138,7 +144,7 @@ def answerability_features(rows: np.ndarray, screened: np.ndarray, shortlist: np
             *(float(best[column[name]]) for name in ("coverage", "coverage_title", "coverage_context", "chunk_dense",
                                                       "chunk_lexical", "chunk_rank", "matched_terms", "question_terms")),
             float(len(screened)), float(rows[:, column["coverage"]].max()), float(rows[:, column["chunk_dense"]].max()),
-            float(best[column["follow_up"]])]
+            float(best[column["follow_up"]]), *(float(best[column[name]]) for name in KIND_FEATURES)]
 
 
 def reading_text(candidate: "Candidate") -> str:
