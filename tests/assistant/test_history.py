@@ -174,3 +174,23 @@ def test_a_question_about_an_orders_standing_is_answered_from_the_relations(hist
     assert ask("What rates does Executive Order 14257 impose?") is None
     assert ask("How long was Executive Order 14257 to stay in force?") is None
     assert ask("Is Executive Order 14257 or Executive Order 14266 still in force?") is None
+
+
+def test_a_change_quoted_around_the_order_it_names_runs_on_to_its_clauses_end(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite3")
+    documents = demo_documents("14256", "14266")
+    catalog.commit_files([(FileEntry(d.source, str(DEMO), str(DEMO / d.source), d.content_hash, 1, 0, time.time()),
+                           [(d, [])]) for d in documents])
+    history = DocumentHistory(catalog)
+    source = next(d.source for d in documents if d.source.endswith("14256.md"))
+    text = catalog.document_text(source)
+    start = text.index("30 percent of the value")
+    stored = [c for c in history.later_changes(source) if "120" in c.quote]
+    assert stored and not stored[0].quote.rstrip().endswith("percent;")  # the span ingest keeps stops at "120"
+    citation = Citation(n=1, source=source, title="Executive Order 14256", chunk_id="c", quote=text[start:start + 40],
+                        start=start, end=start + 40)
+    answer = history.annotate(Answer(question="q", answer="30 percent. [1]", citations=[citation]))
+    assert "from 90 percent to 120 percent;”" in answer.answer
+    later = answer.citations[1]
+    assert later.quote == catalog.document_text(later.source)[later.start:later.end]
+    assert later.quote.endswith("120 percent;")
