@@ -11,10 +11,10 @@ retrieved passages:
    screen's best few sentences together.
 
 Their blended probability ranks the sentences. A third model, also LightGBM, reads the ranking (how sure both models
-are of the best sentence, how far ahead of the next it is, how much of the question it covers, what kind of fact the
-question asks for and the sentence states) for the probability that the passages answer the question at all: below
-the threshold chosen on the validation split (at most 5% false refusals there) the assistant refuses. Nothing here
-is a rule about which sentence wins: the features describe, the models decide.
+are of the best sentence, how far ahead of the next it is, how much of the question it covers) for the probability
+that the passages answer the question at all: below the threshold chosen on the validation split (at most 5% false
+refusals there) the assistant refuses. Nothing here is a rule about which sentence wins: the features describe, the
+models decide.
 """
 
 from __future__ import annotations
@@ -116,26 +116,19 @@ def features(question: QuestionAnalysis, candidates: Sequence["Candidate"], idf:
 
 
 _FEATURE_COLUMN = {name: index for index, name in enumerate(FEATURES)}
-KIND_FEATURES = [name for name in FEATURES if name.startswith(("asks_", "states_"))]
 ANSWERABILITY_FEATURES = [
     "log_best_probability", "best_logit", "second_logit", "logit_gap", "log_best_screen", "mean_top3_screen",
     "mean_logit", "best_coverage", "best_coverage_title", "best_coverage_context", "best_chunk_dense",
     "best_chunk_lexical", "best_chunk_rank", "best_matched_terms", "question_terms", "candidates", "max_coverage",
     "max_chunk_dense", "follow_up",
-    # what the question asks for and what its best sentence states: questions asking "how many" or "how much" are
-    # more often ones the documents do not answer (validation, 4 seeds: refusal recall 0.857 -> 0.892 at the same
-    # 5% false refusals, keyword accuracy the same; the question's kinds alone did as well, the sentence's alone
-    # nothing; on the blind test more numeric questions were refused, benchmarks/RESULTS.md)
-    *(f"best_{name}" for name in KIND_FEATURES),
 ]
 
 
 def answerability_features(rows: np.ndarray, screened: np.ndarray, shortlist: np.ndarray, logits: np.ndarray,
                            probability: np.ndarray) -> list[float]:
     """What tells a question the passages answer from one they do not, in ANSWERABILITY_FEATURES order: how sure
-    the cross-encoder is of its best sentence and how far ahead of the next it is, how sure the screen is, how
-    much of the question the best sentence and its passage cover, and what kind of fact the question asks for and
-    that sentence states."""
+    the cross-encoder is of its best sentence and how far ahead of the next it is, how sure the screen is, and how
+    much of the question the best sentence and its passage cover."""
     ranked_logits = np.sort(logits)[::-1]
     second = float(ranked_logits[1]) if len(ranked_logits) > 1 else -10.0
     best = rows[shortlist[int(np.argmax(probability))]]
@@ -145,8 +138,7 @@ def answerability_features(rows: np.ndarray, screened: np.ndarray, shortlist: np
             *(float(best[column[name]]) for name in ("coverage", "coverage_title", "coverage_context", "chunk_dense",
                                                       "chunk_lexical", "chunk_rank", "matched_terms", "question_terms")),
             float(len(screened)), float(rows[:, column["coverage"]].max()), float(rows[:, column["chunk_dense"]].max()),
-            float(best[column["follow_up"]]),
-            *(float(best[column[name]]) for name in KIND_FEATURES)]
+            float(best[column["follow_up"]])]
 
 
 def reading_text(candidate: "Candidate") -> str:
