@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from assistant.answers import CHANGES_NOTE, Answer, Citation
 from assistant.extractive import display_text
@@ -25,10 +25,6 @@ CHANGING = ("revokes", "supersedes", "suspends", "amends", "modifies", "extends"
 LATER_CHANGES_TOLD = 1
 LATER_CHANGES_LISTED = 10
 ACTING_NOTES_PER_ANSWER = 1  # "[2] is from Executive Order 10983 of December 30, 1961, which revokes Executive Order 10025"
-# a change's sentence quoted around the order it names (`ingest.relations`) often stops mid-clause ("… from 90
-# percent to 120"): the note runs its quote on to the clause's end when that is this close
-CLAUSE_RUN_CHARS = 80
-_CLAUSE_END = re.compile(r";|\.(?=\s+[A-Z(“\"]|\s*$)|\n")
 _TITLE_MATCH = 0.6  # share of the words of the title the text gives that the order's own title must hold
 
 
@@ -283,7 +279,7 @@ class DocumentHistory:
             for citation in citations:
                 citation.later_changes = [c.to_json() for c in changes[:LATER_CHANGES_LISTED]]
             if changes and told < LATER_CHANGES_TOLD:
-                newest = self._to_clause_end(next((c for c in changes if in_force(c, as_of)), changes[0]))
+                newest = next((c for c in changes if in_force(c, as_of)), changes[0])
                 n = self._cite(answer, newest)
                 cited = "".join(f"[{c.n}]" for c in citations)
                 notes.append(f"the order of {cited} was later {PAST_TENSE[newest.relation].lower()} by "
@@ -292,17 +288,6 @@ class DocumentHistory:
         if notes:
             answer.answer = answer.answer + CHANGES_NOTE + "; ".join(notes)
         return answer
-
-    def _to_clause_end(self, change: Change) -> Change:
-        """The change with its quote run on to the end of its clause, when that is within CLAUSE_RUN_CHARS."""
-        text = self.catalog.document_text(change.acting_source) or ""
-        if text[change.end - 1:change.end] in (";", ".", "\n") or text[change.end:change.end + 1] == "\n":
-            return change
-        end = _CLAUSE_END.search(text, change.end, min(len(text), change.end + CLAUSE_RUN_CHARS))
-        if end is None:
-            return change
-        stop = end.end() if end.group() != "\n" else end.start()
-        return replace(change, quote=text[change.start:stop], end=stop)
 
     @staticmethod
     def name_quoted(answer: Answer) -> Answer:

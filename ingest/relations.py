@@ -18,7 +18,7 @@ from ingest.dates import parse_date
 from ingest.records import Document
 from ingest.text import split_sentences
 
-RELATIONS_VERSION = "7"  # bump when extraction changes: stores find their relations again on the next ingest
+RELATIONS_VERSION = "8"  # bump when extraction changes: stores find their relations again on the next ingest
 RELATIONS = ("amends", "revokes", "supersedes", "suspends", "extends", "implements", "continues", "modifies")
 # how a later document's change reads in an answer: "Revoked by Executive Order 14151 of January 20, 2025"
 PAST_TENSE = {"amends": "Amended", "revokes": "Revoked", "supersedes": "Superseded", "suspends": "Suspended",
@@ -93,6 +93,10 @@ _QUOTED = re.compile(r"“[^”]*”|\"[^\"\n]*\"")
 _EFFECTIVE = re.compile(rf"\b(?:effective|take[s]?\s+effect)\b(?:a\.m\.|p\.m\.|[^.;]){{0,240}}?(?<!of )(?<!dated )\b(?P<date>{_DATE})", re.I)
 _OWN_NUMBER = re.compile(r"^\s*#*\s*(Executive Order|Proclamation)\s+(?:No\.\s*)?(\d{3,5})\b", re.I)
 _QUOTE_CHARS = 320  # a longer sentence is quoted around the target it names
+# ... and on to the end of the clause it cuts ("... from 90 percent to 120" reads "... to 120 percent;") when that
+# is this close
+_CLAUSE_RUN_CHARS = 80
+_CLAUSE_END = re.compile(r";|\.(?=\s+[A-Z(“\"]|\s*$)|\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +212,10 @@ def _quote_span(text: str, start: int, end: int, target: _Target, verb: tuple[in
     clause = re.search(r"[,;:]\s+", text[left:first]) if left > start else None
     if clause:  # open at a clause, not on "2025, enforcement of ..."
         left += clause.end()
+    if right < end and text[right - 1] not in ";.\n":
+        clause_end = _CLAUSE_END.search(text, right, min(end, right + _CLAUSE_RUN_CHARS))
+        if clause_end:
+            return left, clause_end.end() if clause_end.group() != "\n" else clause_end.start()
     while right < end and not text[right].isspace():
         right += 1
     return left, right

@@ -176,7 +176,7 @@ def test_a_question_about_an_orders_standing_is_answered_from_the_relations(hist
     assert ask("Is Executive Order 14257 or Executive Order 14266 still in force?") is None
 
 
-def test_a_change_quoted_around_the_order_it_names_runs_on_to_its_clauses_end(tmp_path):
+def test_a_change_quoted_around_the_order_it_names_is_quoted_to_its_clauses_end(tmp_path):
     catalog = Catalog(tmp_path / "catalog.sqlite3")
     documents = demo_documents("14256", "14266")
     catalog.commit_files([(FileEntry(d.source, str(DEMO), str(DEMO / d.source), d.content_hash, 1, 0, time.time()),
@@ -186,7 +186,7 @@ def test_a_change_quoted_around_the_order_it_names_runs_on_to_its_clauses_end(tm
     text = catalog.document_text(source)
     start = text.index("30 percent of the value")
     stored = [c for c in history.later_changes(source) if "120" in c.quote]
-    assert stored and not stored[0].quote.rstrip().endswith("percent;")  # the span ingest keeps stops at "120"
+    assert stored and stored[0].quote.endswith("from 90 percent to 120 percent;")
     citation = Citation(n=1, source=source, title="Executive Order 14256", chunk_id="c", quote=text[start:start + 40],
                         start=start, end=start + 40)
     answer = history.annotate(Answer(question="q", answer="30 percent. [1]", citations=[citation]))

@@ -52,6 +52,15 @@ def test_the_tariff_chain_on_chinese_goods_is_found_with_the_dates_each_change_t
             if r.target_number == "14257"} == {("modifies", "2025-04-10"), ("suspends", "2025-04-10")}
 
 
+def test_a_long_sentence_is_quoted_around_the_order_it_names_to_the_end_of_its_clause():
+    # 14266's sentence runs to 500 characters: its quote stops at the clause's ";", not mid-figure at "to 120"
+    document = demo_document("14266")
+    modifies = [r for r in extract_relations(document) if r.relation == "modifies" and "from 90 percent" in
+                document.text[r.start:r.end]]
+    assert modifies and document.text[modifies[0].start:modifies[0].end].endswith("from 90 percent to 120 percent;")
+    assert modifies[0].end - modifies[0].start < 500
+
+
 def test_a_list_takes_the_date_of_effect_its_opening_gives():
     text = ("### Section 5. (a) Effective October 1, 1981, the following Executive Orders are revoked:\n\n"
             "(1) Executive Order No. 11331 of March 6, 1967.\n\n(2) Executive Order No. 11345 of April 20, 1967.\n\n"
