@@ -582,9 +582,11 @@ def _inline_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Windows of at most `_WINDOW_WORDS` words that start at the sentence start or after a `,` or `;`
-    and end at the next such break that keeps them within the limit (else mid-clause). A comma inside
-    parentheses or of "e.g.," is no break: a window would open with "China) pursuant to …", and neither is the comma
-    of a date ("June 30, 1954"), which a window would cut from its year."""
+    and end at the next such break that keeps them within the limit (else mid-clause); where a window ends
+    mid-clause and no break follows before its end, the next one starts where it stopped, so that every word of the
+    sentence is in some window. A comma inside parentheses or of "e.g.," is no break: a window would open with
+    "China) pursuant to …", and neither is the comma of a date ("June 30, 1954"), which a window would cut from its
+    year."""
     words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
     in_dates = {m.start() + m[0].find(",") for m in MONTH_DAY_YEAR.finditer(text, start, end) if "," in m[0]}
     breaks = set()
@@ -596,7 +598,9 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
             breaks.add(i)
     windows: list[tuple[int, int]] = []
     starts = [0] + [i + 1 for i in sorted(breaks) if i + 1 < len(words)]
-    for first in starts:
+    covered = -1  # the last word some window holds: a stretch without a break still gets a window of its own
+    while starts:
+        first = starts.pop(0)
         limit = min(first + _WINDOW_WORDS, len(words)) - 1
         last = next((i for i in range(limit, first + int(0.6 * _WINDOW_WORDS), -1) if i in breaks), limit)
         if limit == len(words) - 1:
@@ -608,8 +612,11 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
             e -= 1
         if not windows or windows[-1] != (s, e):
             windows.append((s, e))
-        if limit == len(words) - 1:
+        if last == len(words) - 1:
             break
+        covered = max(covered, last)
+        if not starts or starts[0] > covered + 1:
+            starts.insert(0, covered + 1)
     return windows
 
 
