@@ -140,6 +140,17 @@ def test_a_sentence_scores_the_same_alone_and_beside_longer_ones():
     assert beside[0] == pytest.approx(model.logits(short["question"], [longest])[0], abs=1e-4)
 
 
+def test_pairs_read_side_by_side_keep_their_order_and_their_scores():
+    """The pairs of a call run on a pool of threads: each logit comes back in its text's place, as it is alone."""
+    reference = json.loads((MODEL_DIR / "cross_encoder_reference.json").read_text())[:9]
+    model = ReaderModel().cross_encoder
+    question = reference[0]["question"]
+    together = model.logits(question, [r["sentence"] for r in reference])
+    alone = [model.logits(question, [r["sentence"]])[0] for r in reference]
+    assert together == pytest.approx(alone, abs=1e-4)
+    assert len(set(np.round(together, 3))) > 1
+
+
 def test_int8_cross_encoder_scores_match_full_precision():
     """The shipped int8 model against the fp32 model's logits on validation pairs, kept by the training script."""
     reference = json.loads((MODEL_DIR / "cross_encoder_reference.json").read_text())
