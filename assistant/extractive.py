@@ -189,9 +189,12 @@ class CandidateFinder:
                     lead = opening
                 else:
                     lead = intro_to_quote if intro_to_quote is not None and intro_to_quote[1] <= s else None
+                # a window may run on to where a later window ends, or to its sentence's end, which no window
+                # reaches when the sentence runs on for 30 words without a comma
+                ends = {b for _, b in pieces} | {strip_span(text, start, end)[1]}
                 units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
                                    len(terms & title_terms) >= 0.8 * max(len(terms), 1), section_at(s), lead,
-                                   tuple(sorted({b for _, b in pieces if b > e}))))
+                                   tuple(sorted(b for b in ends if b > e))))
         return units
 
 
@@ -582,11 +585,9 @@ def _inline_items(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Windows of at most `_WINDOW_WORDS` words that start at the sentence start or after a `,` or `;`
-    and end at the next such break that keeps them within the limit (else mid-clause); where a window ends
-    mid-clause and no break follows before its end, the next one starts where it stopped, so that every word of the
-    sentence is in some window. A comma inside parentheses or of "e.g.," is no break: a window would open with
-    "China) pursuant to …", and neither is the comma of a date ("June 30, 1954"), which a window would cut from its
-    year."""
+    and end at the next such break that keeps them within the limit (else mid-clause). A comma inside
+    parentheses or of "e.g.," is no break: a window would open with "China) pursuant to …", and neither is the comma
+    of a date ("June 30, 1954"), which a window would cut from its year."""
     words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
     in_dates = {m.start() + m[0].find(",") for m in MONTH_DAY_YEAR.finditer(text, start, end) if "," in m[0]}
     breaks = set()
@@ -598,9 +599,7 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
             breaks.add(i)
     windows: list[tuple[int, int]] = []
     starts = [0] + [i + 1 for i in sorted(breaks) if i + 1 < len(words)]
-    covered = -1  # the last word some window holds: a stretch without a break still gets a window of its own
-    while starts:
-        first = starts.pop(0)
+    for first in starts:
         limit = min(first + _WINDOW_WORDS, len(words)) - 1
         last = next((i for i in range(limit, first + int(0.6 * _WINDOW_WORDS), -1) if i in breaks), limit)
         if limit == len(words) - 1:
@@ -612,11 +611,8 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
             e -= 1
         if not windows or windows[-1] != (s, e):
             windows.append((s, e))
-        if last == len(words) - 1:
+        if limit == len(words) - 1:
             break
-        covered = max(covered, last)
-        if not starts or starts[0] > covered + 1:
-            starts.insert(0, covered + 1)
     return windows
 
 

@@ -207,23 +207,6 @@ def test_no_window_of_a_long_sentence_opens_inside_parentheses():
     assert openings[1:] == ["or", "and"]  # after "6627(c)," and "standards,", not inside "(e.g., China, Iran, or Cuba)"
 
 
-def test_every_word_of_a_long_sentence_without_commas_is_in_some_window():
-    from assistant.extractive import _windows
-
-    # Executive Order 10605: the answer ("a prorated share") comes after the 30th word, and no comma follows
-    text = ("Enlisted members who are being subsisted in kind in a mess and whose duties require them to be absent "
-            "from their station during one or more meals shall be entitled for each such meal to a prorated share of "
-            "the daily basic allowance for subsistence authorized for members on duty at stations where rations in "
-            "kind are not available.")
-    windows = _windows(text, 0, len(text))
-    assert len(windows) > 1 and windows[-1][1] == len(text)
-    assert any("a prorated share" in text[s:e] for s, e in windows)
-    covered = set()
-    for s, e in windows:
-        covered |= set(range(s, e))
-    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
-
-
 def test_abbreviations_are_read_from_their_definitions_only():
     from assistant.extractive import abbreviations
 

@@ -296,6 +296,27 @@ def test_a_window_cut_inside_its_sentence_runs_on_within_the_word_budget():
     assert "effective immediately" not in quote, "it stops at its own sentence's end"
 
 
+def test_a_window_of_a_sentence_without_commas_runs_on_to_the_sentences_end():
+    """Executive Order 10605's sentence has no comma in 60 words, so no later window holds its answer ("a prorated
+    share"): the first window runs on to the sentence's end all the same."""
+    from assistant.extractive import CandidateFinder
+    from assistant.reader import EXTENDED_ANSWER_WORDS, ReaderAnswerer
+
+    text = ("SECTION 1. Enlisted members who are being subsisted in kind in a mess and whose duties require them to be "
+            "absent from their station during one or more meals shall be entitled for each such meal to a prorated "
+            "share of the daily basic allowance for subsistence authorized for members on duty at stations where "
+            "rations in kind are not available. The Secretary of Defense shall establish the amount.")
+    chunk = RetrievedChunk(chunk_id="mess", source="mess.md", title="Subsistence", text=text, start=0, end=len(text),
+                           score=0.5)
+    finder = CandidateFinder(document_text=lambda _: text)
+    window = next(c for c in finder.candidates([chunk]) if c.text.startswith("Enlisted members"))
+    assert "prorated" not in window.text
+    reader = ReaderAnswerer(finder, idf=None, is_boilerplate=None, document_text=lambda _: text)
+    [(_, start, end, quote)] = reader.extended(reader.with_leads([window]))
+    assert quote == text[start:end] and quote.endswith("rations in kind are not available.")
+    assert len(quote.split()) <= EXTENDED_ANSWER_WORDS
+
+
 def test_a_question_that_asks_for_a_list_runs_on_further_to_reach_its_items():
     from assistant.extractive import CandidateFinder
     from assistant.reader import EXTENDED_ANSWER_WORDS, LIST_ANSWER_WORDS, ReaderAnswerer
