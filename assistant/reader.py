@@ -181,18 +181,12 @@ class CrossEncoder:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
-        # one thread per pair, the pairs side by side (`_pool`): a pair of ~80 tokens is too small to share out well
-        # within (on 2 cores, 6 pairs: 45 ms with 2 threads per pair, 30 ms with 2 pairs at once, the same scores),
-        # and a pool whose threads spin waiting for work would starve the query embedder's on a small CPU
+        # one thread per pair, the pairs side by side (`_pair_pool`): a pair of ~80 tokens is too small to share
+        # out well within (on 2 cores, 6 pairs: 45 ms with 2 threads per pair, 30 ms with 2 pairs at once, the same
+        # scores), and a pool whose threads spin waiting for work would starve the query embedder's on a small CPU
         options.intra_op_num_threads = 1
         options.log_severity_level = 3
         return ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-
-    @cached_property
-    def _pool(self):
-        from concurrent.futures import ThreadPoolExecutor
-
-        return ThreadPoolExecutor(self._workers, thread_name_prefix="policyqa-reader") if self._workers > 1 else None
 
     @staticmethod
     def _logit(session, encoding) -> float:
@@ -207,9 +201,16 @@ class CrossEncoder:
         the best of the screen's 6 is gold: batched 0.599, alone 0.613, fp32 0.615)."""
         encodings = self._tokenizer.encode_batch([(question, t) for t in texts])
         logit = functools.partial(self._logit, self._session)  # the session is loaded once, before the pool reads it
-        if self._pool is None or len(encodings) < 2:
-            return np.array([logit(e) for e in encodings], dtype=np.float32)
-        return np.array(list(self._pool.map(logit, encodings)), dtype=np.float32)
+        pool = _pair_pool(self._workers) if self._workers > 1 and len(encodings) > 1 else None
+        return np.array(list(pool.map(logit, encodings)) if pool else [logit(e) for e in encodings], dtype=np.float32)
+
+
+@functools.cache
+def _pair_pool(workers: int):
+    """The threads that read a question's pairs side by side: one pool for the process, however many readers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(workers, thread_name_prefix="policyqa-reader")
 
 
 def blend(screen_probability: np.ndarray, logits: np.ndarray, weight: float) -> np.ndarray:
