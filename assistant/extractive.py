@@ -178,6 +178,9 @@ class CandidateFinder:
             pieces = [strip_span(text, s, e) for s, e in
                       ([(start, end)] if whole_list else _answer_units(text, start, end))]
             opening = pieces[0] if len(pieces) > 1 else None
+            # a window may run on to where a later window ends, or to its sentence's end, which no window reaches
+            # when the sentence runs on for 30 words without a comma
+            ends = sorted({b for _, b in pieces} | {strip_span(text, start, end)[1]})
             for s, e in pieces:
                 quote = text[s:e]
                 shown = display_text(quote)
@@ -189,12 +192,9 @@ class CandidateFinder:
                     lead = opening
                 else:
                     lead = intro_to_quote if intro_to_quote is not None and intro_to_quote[1] <= s else None
-                # a window may run on to where a later window ends, or to its sentence's end, which no window
-                # reaches when the sentence runs on for 30 words without a comma
-                ends = {b for _, b in pieces} | {strip_span(text, start, end)[1]}
                 units.append(_Unit(s, e, quote, shown.lower(), terms, frozenset(context - terms),
                                    len(terms & title_terms) >= 0.8 * max(len(terms), 1), section_at(s), lead,
-                                   tuple(sorted(b for b in ends if b > e))))
+                                   tuple(b for b in ends if b > e)))
         return units
 
 

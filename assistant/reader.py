@@ -19,10 +19,9 @@ models decide.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
-from functools import cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -200,12 +199,12 @@ class CrossEncoder:
         the whole batch, padding included, so in a batch a sentence's score depended on its neighbours (validation,
         the best of the screen's 6 is gold: batched 0.599, alone 0.613, fp32 0.615)."""
         encodings = self._tokenizer.encode_batch([(question, t) for t in texts])
-        logit = functools.partial(self._logit, self._session)  # the session is loaded once, before the pool reads it
+        logit = partial(self._logit, self._session)  # the session is loaded once, before the pool reads it
         pool = _pair_pool(self._workers) if self._workers > 1 and len(encodings) > 1 else None
         return np.array(list(pool.map(logit, encodings)) if pool else [logit(e) for e in encodings], dtype=np.float32)
 
 
-@functools.cache
+@cache
 def _pair_pool(workers: int):
     """The threads that read a question's pairs side by side: one pool for the process, however many readers."""
     from concurrent.futures import ThreadPoolExecutor
